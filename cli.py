@@ -1,0 +1,112 @@
+"""The `sim` command line: parses arguments, calls the Python API, formats the output."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+import sim
+from sim.errors import SimError
+
+app = typer.Typer(
+    help="Simulate retention and promotion strategies on a copy of your customers.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_USER_ERROR = 2
+
+
+@app.callback()
+def main() -> None:
+    """Simulate retention and promotion strategies on a copy of your customers."""
+
+
+@contextmanager
+def user_errors():
+    """Print user errors (bad scenario, bad data) without a traceback and exit 2."""
+    try:
+        yield
+    except SimError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(EXIT_USER_ERROR) from None
+
+
+@contextmanager
+def progress_bar(label: str):
+    """A rich progress bar; yields a callback progress(done, total)."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task(label, total=None, rate="")
+
+        def update(done: int, total: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 0.0
+            rate = f"{done / elapsed:.1f} rep/s" if elapsed > 0 else ""
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        yield update
+
+
+def _fmt(value: float) -> str:
+    if value != value:  # NaN
+        return "-"
+    if abs(value) < 1 and value != 0:
+        return f"{value:.4f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def print_summary(summary, metrics: tuple[str, ...], title: str) -> None:
+    """One table per policy: mean and 95 % interval of each headline metric."""
+    for policy, group in summary.groupby("policy", sort=False):
+        table = Table(title=f"{title} - policy [bold]{policy}[/]", title_justify="left")
+        table.add_column("metric")
+        table.add_column("mean", justify="right")
+        table.add_column("95 % interval", justify="right")
+        for _, row in group.set_index("metric").loc[list(metrics)].iterrows():
+            table.add_row(row.name, _fmt(row["mean"]), f"{_fmt(row['ci_low'])} .. {_fmt(row['ci_high'])}")
+        out.print(table)
+
+
+@app.command()
+def run(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    replications: Optional[int] = typer.Option(None, "--replications", "-n", min=1, help="Override run.replications."),
+    seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0, help="Override run.seed."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes."),
+    results: Path = typer.Option(Path("results"), "--results", help="Folder that receives the run folder."),
+) -> None:
+    """Simulate every policy of SCENARIO for many replications and write a run folder."""
+    with user_errors():
+        spec = sim.load_scenario(scenario)
+        with progress_bar(f"{spec.name}") as update:
+            result = sim.run(spec, replications=replications, seed=seed, workers=workers, progress=update)
+        folder = result.write(results)
+    print_summary(result.summary(), sim.results.HEADLINE, spec.name)
+    out.print(f"{result.scenario.run.replications} replications x {len(spec.policies)} policies "
+              f"in {result.wall_seconds:.1f} s; run folder: [bold]{folder}[/]")
+
+
+@app.command()
+def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file.")) -> None:
+    """Check SCENARIO without running it."""
+    with user_errors():
+        spec = sim.load_scenario(scenario)
+    out.print(f"{scenario}: valid scenario [bold]{spec.name}[/] with "
+              f"{len(spec.policies)} policies ({', '.join(spec.policies)}), "
+              f"{spec.population.size:,} customers, days {spec.calendar.start_day}..{spec.calendar.end_day}.")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,21 @@
+"""sim: simulate retention and promotion strategies on a copy of your customers.
+
+    import sim
+    scenario = sim.load_scenario("scenarios/double11_preheat.yaml")
+    result = sim.run(scenario, replications=10)
+    result.summary()          # pandas DataFrame: policy, metric, mean, 95 % interval
+    result.write("results")   # the run folder
+"""
+
+__version__ = "0.1.0"
+
+from sim.errors import DataError, ScenarioError, SimError  # noqa: E402
+from sim.results import RunResult, load_run, summarize  # noqa: E402
+from sim.runner import run  # noqa: E402
+from sim.scenario import Scenario  # noqa: E402
+from sim.scenario_file import load_scenario, scenario_from_dict  # noqa: E402
+
+__all__ = [
+    "DataError", "RunResult", "Scenario", "ScenarioError", "SimError", "load_run", "load_scenario",
+    "run", "scenario_from_dict", "summarize",
+]

@@ -1,0 +1,235 @@
+"""The scenario file: a validated model of the YAML a strategist writes.
+
+Built once by `load_scenario`; everything downstream receives typed, valid objects and
+never re-checks. Time unit is hours with day 0 = the event day (Double 11); days are
+integers relative to it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sim.marketing.policy import Policy
+
+SEGMENTS: tuple[str, ...] = (
+    "important_value",
+    "important_development",
+    "important_retention",
+    "important_maintenance",
+    "general",
+)
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class SeasonWindow(_Model):
+    """A stretch of days in which existing customers buy at `multiplier` times their rate."""
+
+    start_day: int
+    end_day: int
+    multiplier: Annotated[float, Field(ge=0.0)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SeasonWindow:
+        if self.end_day < self.start_day:
+            raise ValueError("end_day must not be before start_day")
+        return self
+
+
+class Calendar(_Model):
+    """Simulated days [start_day, end_day] inclusive; day 0 is the event day."""
+
+    start_day: int = -30
+    end_day: int = 30
+    season: list[SeasonWindow] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _spans_event(self) -> Calendar:
+        if not self.start_day <= 0 <= self.end_day:
+            raise ValueError("the calendar must contain the event day: start_day <= 0 <= end_day")
+        for w in self.season:
+            if w.start_day < self.start_day or w.end_day > self.end_day:
+                raise ValueError(
+                    f"season window days {w.start_day}..{w.end_day} lie outside the calendar "
+                    f"{self.start_day}..{self.end_day}"
+                )
+        return self
+
+    @property
+    def start_hour(self) -> float:
+        return 24.0 * self.start_day
+
+    @property
+    def end_hour(self) -> float:
+        return 24.0 * (self.end_day + 1)
+
+    @property
+    def days(self) -> int:
+        return self.end_day - self.start_day + 1
+
+
+class Category(_Model):
+    """A product category: its share of customers, relative repurchase cycle and order value."""
+
+    share: Share
+    cycle_days: Positive = Field(description="typical days between purchases of an active buyer")
+    order_value: Positive = Field(description="mean order value at list price, yuan")
+    margin: Share | None = Field(None, description="gross margin; defaults to economics.margin")
+
+
+class Buying(_Model):
+    """BG/NBD heterogeneity: purchase rate ~ Gamma(r, alpha) per week, dropout ~ Beta(a, b)."""
+
+    r: Positive = 0.243
+    alpha: Positive = 4.414
+    a: Positive = 0.793
+    b: Positive = 2.426
+
+
+class Spend(_Model):
+    """Gamma-Gamma order value: value ~ Gamma(p, nu), nu ~ Gamma(q, gamma); needs q > 1."""
+
+    p: Positive = 6.0
+    q: Annotated[float, Field(gt=1.0)] = 4.0
+    gamma: Positive = 15.0
+
+
+DEFAULT_SEGMENTS = {
+    "important_value": 0.05,
+    "important_development": 0.10,
+    "important_retention": 0.08,
+    "important_maintenance": 0.12,
+    "general": 0.65,
+}
+
+DEFAULT_CATEGORIES = {
+    "apparel": Category(share=0.35, cycle_days=45, order_value=180, margin=0.45),
+    "cosmetics": Category(share=0.25, cycle_days=30, order_value=220, margin=0.55),
+    "baby": Category(share=0.20, cycle_days=20, order_value=150, margin=0.30),
+    "electronics": Category(share=0.10, cycle_days=180, order_value=900, margin=0.15),
+    "food": Category(share=0.10, cycle_days=14, order_value=80, margin=0.25),
+}
+
+
+class Population(_Model):
+    """Existing customers at the calendar start, and the mixing laws new buyers share."""
+
+    from_: Path | None = Field(None, alias="from", description="a population file from sim calibrate")
+    size: Annotated[int, Field(gt=0)] = 10_000
+    new_share: Share = Field(0.3, description="share of the base that has bought only once")
+    segments: dict[str, Share] = Field(default_factory=lambda: dict(DEFAULT_SEGMENTS))
+    categories: dict[str, Category] = Field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
+    buying: Buying = Field(default_factory=Buying)
+    spend: Spend = Field(default_factory=Spend)
+
+    @field_validator("segments")
+    @classmethod
+    def _known_segments(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - set(SEGMENTS))
+        if unknown:
+            raise ValueError(f"unknown segment(s) {unknown}; expected some of {list(SEGMENTS)}")
+        _check_sum("segment shares", v.values())
+        return {s: float(v.get(s, 0.0)) for s in SEGMENTS}
+
+    @field_validator("categories")
+    @classmethod
+    def _category_shares(cls, v: dict[str, Category]) -> dict[str, Category]:
+        if not v:
+            raise ValueError("at least one category is needed")
+        _check_sum("category shares", (c.share for c in v.values()))
+        return v
+
+
+def _check_sum(what: str, values) -> None:
+    total = float(sum(values))
+    if abs(total - 1.0) > 1e-6:
+        raise ValueError(f"{what} must sum to 1, got {total:.6g}")
+
+
+HOURLY_SHAPES = ("double11", "ordinary", "flat")
+
+
+class Traffic(_Model):
+    """Visitors who are not yet customers, and the calendar's shape of demand."""
+
+    daily_visitors: Annotated[float, Field(ge=0.0)] = 20_000
+    conversion: Share = Field(0.01, description="share of visitors who place a first order")
+    event_conversion: Share | None = Field(None, description="day-0 conversion; default conversion")
+    event_multiplier: Annotated[float, Field(ge=0.0)] = Field(12.0, description="day-0 visitors vs an ordinary day")
+    repeat_multiplier: Annotated[float, Field(ge=0.0)] = Field(
+        4.0, description="day-0 buying intensity of existing customers vs an ordinary day"
+    )
+    hourly_shape: Literal["double11", "ordinary", "flat"] | Annotated[list[Annotated[float, Field(ge=0.0)]], Field(min_length=24, max_length=24)] = "double11"
+    preheat_days: Annotated[int, Field(ge=0)] = Field(7, description="days before day 0 in which shoppers wait")
+    preheat_multiplier: Annotated[float, Field(ge=0.0)] = Field(0.8, description="buying intensity while waiting")
+    afterglow: list[Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=lambda: [1.8, 1.3, 1.1], description="multipliers on days 1, 2, ... after the event"
+    )
+
+    @field_validator("hourly_shape")
+    @classmethod
+    def _shape_has_mass(cls, v):
+        if isinstance(v, list) and sum(v) <= 0:
+            raise ValueError("hourly_shape weights must not all be zero")
+        return v
+
+
+class Economics(_Model):
+    """Money: gross margin on list price and the event-day discount."""
+
+    margin: Share = 0.35
+    event_discount: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.15
+
+
+class Run(_Model):
+    replications: Annotated[int, Field(ge=1, le=100_000)] = 20
+    seed: Annotated[int, Field(ge=0)] = 20261111
+
+
+class Scenario(_Model):
+    """A whole scenario: population, calendar, traffic, economics, policies to compare, run settings."""
+
+    version: Literal[1]
+    name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    question: str = ""
+    calendar: Calendar = Field(default_factory=Calendar)
+    population: Population = Field(default_factory=Population)
+    traffic: Traffic = Field(default_factory=Traffic)
+    economics: Economics = Field(default_factory=Economics)
+    policies: dict[str, Policy] = Field(default_factory=lambda: {"baseline": Policy()})
+    run: Run = Field(default_factory=Run)
+
+    @field_validator("policies")
+    @classmethod
+    def _some_policy(cls, v: dict[str, Policy]) -> dict[str, Policy]:
+        if not v:
+            raise ValueError("at least one policy is needed (an empty one, `baseline: {}`, is fine)")
+        return v
+
+    @model_validator(mode="after")
+    def _policies_fit_calendar(self) -> Scenario:
+        for name, policy in self.policies.items():
+            policy.check_against(self, name)
+        return self
+
+    def margin_by_category(self) -> list[float]:
+        """Gross margin of each category, in category order."""
+        return [
+            c.margin if c.margin is not None else self.economics.margin
+            for c in self.population.categories.values()
+        ]
+
+    def with_run(self, replications: int | None = None, seed: int | None = None) -> Scenario:
+        """A copy with the run settings overridden where given."""
+        run = self.run.model_copy(
+            update={k: v for k, v in {"replications": replications, "seed": seed}.items() if v is not None}
+        )
+        return self.model_copy(update={"run": Run.model_validate(run.model_dump())})

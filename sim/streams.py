@@ -1,0 +1,24 @@
+"""Random streams: every generator in a run derives from one seed through SeedSequence.
+
+A stream is named by (replication, stream, *keys). Keys never depend on the policy, so two
+policies of the same replication see the same customers, the same visitors and the same
+uniform draws for each customer in each stretch of time (common random numbers), and a
+replication's numbers do not depend on which worker runs it or in what order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+POPULATION = 0
+ACQUISITION = 1
+PURCHASES = 2
+ORDERS = 3
+MARKETING = 4
+OPERATIONS = 5
+
+
+def generator(seed: int, replication: int, stream: int, *keys: int) -> np.random.Generator:
+    """A numpy Generator for one named stream of one replication."""
+    ss = np.random.SeedSequence(entropy=seed, spawn_key=(replication, stream, *keys))
+    return np.random.default_rng(ss)
