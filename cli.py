@@ -108,5 +108,49 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file.")) -
               f"{spec.population.size:,} customers, days {spec.calendar.start_day}..{spec.calendar.end_day}.")
 
 
+@app.command()
+def calibrate(
+    orders: Path = typer.Argument(..., help="Order export (CSV; utf-8 or GBK, detected)."),
+    customer: str = typer.Option(..., "--customer", help="Column with the customer (buyer) id."),
+    date: str = typer.Option(..., "--date", help="Column with the order (payment) date or date-time."),
+    amount: str = typer.Option(..., "--amount", help="Column with the order value."),
+    category: Optional[str] = typer.Option(None, "--category", help="Column with the product category."),
+    calibration_end: Optional[str] = typer.Option(
+        None, "--calibration-end", help="Last date of the calibration period; later orders are the holdout."),
+    unit: str = typer.Option("week", "--unit", help="Time unit for fitting: week or day."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="File encoding (default: detect)."),
+    keep_same_day: bool = typer.Option(
+        False, "--keep-same-day", help="Count same-day orders separately (default: one transaction per day)."),
+    out_dir: Path = typer.Option(Path("calibrated"), "--out", help="Folder for population.yaml and the report."),
+) -> None:
+    """Fit BG/NBD, Pareto/NBD and Gamma-Gamma to ORDERS; write a population file and a report."""
+    import warnings
+
+    from sim.calibrate import calibrate as run_calibration
+
+    with user_errors(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run_calibration(orders, customer=customer, date=date, amount=amount, category=category,
+                                 calibration_end=calibration_end, unit=unit, encoding=encoding,
+                                 same_day="keep" if keep_same_day else "merge", out_dir=out_dir)
+    src = result.population["source"]
+    out.print(f"{src['n_customers']:,} customers, {src['n_transactions']:,} transactions "
+              f"({'same-day orders kept apart' if keep_same_day else 'same-day orders merged into one transaction'}).")
+    table = Table(title=f"Fitted models (time unit: {result.unit})", title_justify="left")
+    for column in ("model", "parameters (std. error)", "log-likelihood"):
+        table.add_column(column)
+    for fit in (result.bgnbd, result.pareto_nbd, result.gamma_gamma):
+        params = ", ".join(f"{k}={v:.3f} ({fit.se[k]:.3f})" for k, v in fit.params.items())
+        table.add_row(fit.model, params, f"{fit.loglik:,.1f}")
+    out.print(table)
+    if result.holdout is not None:
+        h = result.holdout
+        out.print(f"Holdout repeat transactions: actual {h.actual:,}, BG/NBD forecast {h.predicted_bgnbd:,.0f} "
+                  f"({h.error_bgnbd:+.1%}), Pareto/NBD forecast {h.predicted_pareto_nbd:,.0f}.")
+    for note in result.warnings:
+        err.print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
+    out.print(f"Wrote {', '.join(result.files)} to [bold]{result.out_dir}[/]")
+
+
 if __name__ == "__main__":
     app()

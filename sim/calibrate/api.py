@@ -1,0 +1,163 @@
+"""`calibrate`: from an order export to a population file and a calibration report.
+
+Fits BG/NBD (repeat purchasing and dropout), Pareto/NBD (for comparison) and Gamma-Gamma (order
+value), scores customers by RFM, and optionally checks the forecasts on a holdout period.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.calibrate import bgnbd, gamma_gamma, pareto_nbd
+from sim.calibrate.categories import category_table
+from sim.calibrate.holdout import Holdout, compare
+from sim.calibrate.mle import FitResult
+from sim.calibrate.orders import ColumnMap, Orders, read_orders
+from sim.calibrate.output import write_atomically
+from sim.calibrate.population_file import population_document
+from sim.calibrate.rfm import group_shares, rfm_table
+from sim.calibrate.transactions import SAME_DAY_RULES, UNIT_DAYS, Summary, summarise, \
+    to_transactions
+from sim.errors import DataError
+
+
+class CalibrationWarning(UserWarning):
+    """Something in the data the user should know about; the calibration still ran."""
+
+
+@dataclass
+class CalibrationResult:
+    """Everything `calibrate` produced; `customers` has one row per calibration-period customer."""
+
+    out_dir: Path
+    population: dict
+    bgnbd: FitResult
+    pareto_nbd: FitResult
+    gamma_gamma: FitResult
+    customers: pd.DataFrame
+    holdout: Holdout | None
+    unit: str
+    frequency_value_correlation: float
+    warnings: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def _check_options(unit: str, same_day: str, calibration_end) -> pd.Timestamp | None:
+    if unit not in UNIT_DAYS:
+        raise DataError(f"unit must be one of {', '.join(UNIT_DAYS)}, not {unit!r}")
+    if same_day not in SAME_DAY_RULES:
+        raise DataError(f"same_day must be one of {', '.join(SAME_DAY_RULES)}, not {same_day!r}")
+    if calibration_end is None:
+        return None
+    try:
+        return pd.Timestamp(calibration_end)
+    except (ValueError, TypeError):
+        raise DataError(f"calibration end {calibration_end!r} is not a date") from None
+
+
+def _spend_warnings(orders: Orders, summary: Summary, corr: float) -> list[str]:
+    notes = []
+    zero = int((orders.table["amount"] == 0).sum())
+    if zero:
+        notes.append(f"{zero} zero-value order(s) in the file; {summary.zero_value_repeats} "
+                     "zero-value repeat transaction(s) excluded from the spend model")
+    if np.isfinite(corr) and abs(corr) >= gamma_gamma.STRONG_CORRELATION:
+        notes.append(f"repeat frequency and mean order value are correlated (r = {corr:.2f}); "
+                     "the Gamma-Gamma spend model assumes they are independent")
+    return notes
+
+
+def _customer_table(summary: Summary, bg: FitResult, gg: FitResult, horizon: float) -> pd.DataFrame:
+    """RFM scores and groups, P(alive), expected purchases and value over `horizon` units."""
+    c = summary.customers
+    bg_p = tuple(bg.params.values())
+    table = c[["x", "t_x", "T", "n_tx", "spend", "recency_days"]].copy()
+    table = table.join(rfm_table(c["recency_days"], c["n_tx"], c["spend"]))
+    table["p_alive"] = bgnbd.p_alive(bg_p, c["x"], c["t_x"], c["T"])
+    table["expected_purchases"] = bgnbd.conditional_expected_purchases(
+        bg_p, horizon, c["x"], c["t_x"], c["T"])
+    table["expected_order_value"] = gamma_gamma.conditional_expected_value(
+        tuple(gg.params.values()), c["gg_x"], c["gg_mean"])
+    table["expected_value"] = table["expected_purchases"] * table["expected_order_value"]
+    if "x_holdout" in c:
+        table["x_holdout"] = c["x_holdout"]
+    return table
+
+
+def _source(path: Path, cols: ColumnMap, orders: Orders, summary: Summary, unit: str,
+            cal_end, same_day: str) -> dict:
+    return {
+        "file": path.name,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "encoding": orders.encoding,
+        "columns": cols.as_dict(),
+        "unit": unit,
+        "calibration_end": str(summary.cal_end.date()) if cal_end is not None else None,
+        "same_day": same_day,
+        "n_customers": int(orders.table["customer_id"].nunique()),
+        "n_transactions": int(len(summary.transactions)),
+    }
+
+
+def _fit_models(summary: Summary, where: str) -> tuple[FitResult, FitResult, FitResult]:
+    c = summary.customers
+    if c["x"].sum() == 0:
+        raise DataError(f"{where}: no customer bought more than once in the calibration period; "
+                        "repeat-purchase models cannot be fitted")
+    bg = bgnbd.fit(c["x"], c["t_x"], c["T"])
+    pn = pareto_nbd.fit(c["x"], c["t_x"], c["T"])
+    gg = gamma_gamma.fit(c["gg_x"], c["gg_mean"])
+    return bg, pn, gg
+
+
+def calibrate(orders_path: str | Path, customer: str, date: str, amount: str,
+              category: str | None = None, calibration_end=None, unit: str = "week",
+              encoding: str | None = None, same_day: str = "merge",
+              out_dir: str | Path = "calibrated", horizon: float | None = None,
+              write: bool = True) -> CalibrationResult:
+    """Calibrate a population from an order export (CSV) and write it to `out_dir`.
+
+    Columns are named by `customer`, `date`, `amount` (and optional `category`). Same-day orders
+    of a customer count as one transaction unless `same_day="keep"`. `unit` is "week" or
+    "day"; the population file always states rates per week. With `calibration_end` (a date
+    inside the data) the models are fitted on data up to it and checked on the rest. `horizon`
+    (in units) is the period for expected purchases and value: the holdout length, or 52 weeks.
+    Writes population.yaml, report.md, customers.csv, charts and holdout tables into `out_dir`
+    atomically (unless `write=False`). Raises DataError for unusable input, writing nothing.
+    """
+    path = Path(orders_path)
+    cal_end = _check_options(unit, same_day, calibration_end)
+    cols = ColumnMap(customer, date, amount, category)
+    orders = read_orders(path, cols, encoding)
+    summary = summarise(to_transactions(orders.table, same_day), cal_end, unit, str(path))
+    bg, pn, gg = _fit_models(summary, str(path))
+    c = summary.customers
+    corr = gamma_gamma.frequency_value_correlation(c["gg_x"], c["gg_mean"])
+    notes = orders.warnings + _spend_warnings(orders, summary, corr)
+    if horizon is None:
+        horizon = summary.holdout_length if cal_end is not None else 52 * 7 / UNIT_DAYS[unit]
+    customers = _customer_table(summary, bg, gg, horizon)
+    holdout = compare(summary, tuple(bg.params.values()), tuple(pn.params.values())) \
+        if cal_end is not None else None
+    cats = None
+    if category is not None:
+        # mean time between purchases while alive, E[1/lambda]-free proxy alpha/r, in days
+        cycle = bg.params["alpha"] / bg.params["r"] * UNIT_DAYS[unit]
+        cats = category_table(orders.table, summary.transactions, cycle)
+    doc = population_document(
+        _source(path, cols, orders, summary, unit, cal_end, same_day),
+        int(orders.table["customer_id"].nunique()), bg, gg, pn, UNIT_DAYS[unit],
+        group_shares(customers["rfm_group"]), cats)
+    result = CalibrationResult(Path(out_dir), doc, bg, pn, gg, customers, holdout, unit, corr,
+                               notes)
+    for note in notes:
+        warnings.warn(note, CalibrationWarning, stacklevel=2)
+    if write:
+        result.files = write_atomically(result, Path(out_dir))
+    return result
