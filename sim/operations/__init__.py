@@ -1,0 +1,16 @@
+"""Event-day operations: unpaid orders and reminders, service chats, warehouse, stock.
+
+`simulate_operations` runs them for one replication; `plan_agents`, `plan_staff` and
+`plan_stock` size capacity; `erlang` holds the queueing formulas; `charts` draws load vs capacity.
+"""
+
+from sim.operations.capacity import StaffPlan, plan_agents, plan_staff, plan_stock
+from sim.operations.config import ROLES, Operations
+from sim.operations.orders import Orders
+from sim.operations.result import OperationsResult
+from sim.operations.simulate import inquiries_from_orders, simulate_operations
+
+__all__ = [
+    "ROLES", "Operations", "OperationsResult", "Orders", "StaffPlan", "inquiries_from_orders",
+    "plan_agents", "plan_staff", "plan_stock", "simulate_operations",
+]
