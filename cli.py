@@ -93,7 +93,9 @@ def run(
         with progress_bar(f"{spec.name}") as update:
             result = sim.run(spec, replications=replications, seed=seed, workers=workers, progress=update)
         folder = result.write(results)
-    print_summary(result.summary(), sim.results.HEADLINE, spec.name)
+    markets = any(not p.is_empty() for p in spec.policies.values())
+    headline = sim.results.HEADLINE + (sim.results.MARKETING_HEADLINE if markets else ())
+    print_summary(result.summary(), headline, spec.name)
     out.print(f"{result.scenario.run.replications} replications x {len(spec.policies)} policies "
               f"in {result.wall_seconds:.1f} s; run folder: [bold]{folder}[/]")
 
@@ -122,6 +124,11 @@ def calibrate(
     keep_same_day: bool = typer.Option(
         False, "--keep-same-day", help="Count same-day orders separately (default: one transaction per day)."),
     out_dir: Path = typer.Option(Path("calibrated"), "--out", help="Folder for population.yaml and the report."),
+    season: Optional[list[str]] = typer.Option(
+        None, "--season", help="Seasonal surge for the holdout simulation, START:END:MULT (dates YYYY-MM-DD; "
+        "MULT a number or 'fit'); repeatable. Default: fit the first 1 Nov-24 Dec inside the holdout."),
+    replications: int = typer.Option(20, "--replications", min=1, help="Replications of the holdout simulation."),
+    seed: int = typer.Option(19970930, "--seed", help="Seed of the holdout simulation."),
 ) -> None:
     """Fit BG/NBD, Pareto/NBD and Gamma-Gamma to ORDERS; write a population file and a report."""
     import warnings
@@ -132,7 +139,8 @@ def calibrate(
         warnings.simplefilter("ignore")
         result = run_calibration(orders, customer=customer, date=date, amount=amount, category=category,
                                  calibration_end=calibration_end, unit=unit, encoding=encoding,
-                                 same_day="keep" if keep_same_day else "merge", out_dir=out_dir)
+                                 same_day="keep" if keep_same_day else "merge", out_dir=out_dir,
+                                 season=season or None, replications=replications, seed=seed)
     src = result.population["source"]
     out.print(f"{src['n_customers']:,} customers, {src['n_transactions']:,} transactions "
               f"({'same-day orders kept apart' if keep_same_day else 'same-day orders merged into one transaction'}).")
@@ -147,6 +155,16 @@ def calibrate(
         h = result.holdout
         out.print(f"Holdout repeat transactions: actual {h.actual:,}, BG/NBD forecast {h.predicted_bgnbd:,.0f} "
                   f"({h.error_bgnbd:+.1%}), Pareto/NBD forecast {h.predicted_pareto_nbd:,.0f}.")
+    if result.tracking is not None:
+        t = result.tracking
+        out.print(f"Simulated (engine, no marketing, {t.replications} replications): no season "
+                  f"{t.baseline.holdout_mean:,.0f} ({t.error_simulated:+.1%}) beside the BG/NBD forecast's "
+                  f"{t.error_forecast:+.1%}.")
+        if t.seasonal is not None:
+            windows = "; ".join(w.label(t.calibration_end) for w in t.seasonal.season)
+            how = "fitted on the holdout, a backcast" if t.seasonal.fitted else "set"
+            out.print(f"  with season {windows} ({how}): {t.seasonal.holdout_mean:,.0f} "
+                      f"({t.error_seasonal:+.1%}).")
     for note in result.warnings:
         err.print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
     out.print(f"Wrote {', '.join(result.files)} to [bold]{result.out_dir}[/]")

@@ -12,6 +12,7 @@ SimPy holds the calendar: processes yield until the next change and call `advanc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import simpy
@@ -51,36 +52,48 @@ class OrderLog:
 
     customer: list
     time: list
-    value: list  # list price, yuan
+    value: list  # list price, yuan (after any top-up to a coupon threshold)
+    coupon: list  # coupon discount, yuan
     first: list  # the customer's first order ever (acquisition)
+    induced: list  # placed in response to a message
 
     @classmethod
     def empty(cls) -> OrderLog:
-        return cls([], [], [], [])
+        return cls([], [], [], [], [], [])
 
-    def add(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray, first: bool) -> None:
+    def add(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray, coupon: np.ndarray,
+            first: bool = False, induced: bool = False) -> None:
         self.customer.append(customer)
         self.time.append(time)
         self.value.append(value)
+        self.coupon.append(coupon)
         self.first.append(np.full(len(customer), first))
+        self.induced.append(np.full(len(customer), induced))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        cols = {
-            "customer": (self.customer, np.int64),
-            "time": (self.time, float),
-            "value": (self.value, float),
-            "first": (self.first, bool),
-        }
-        out = {k: np.concatenate(v) if v else np.zeros(0, dtype=t) for k, (v, t) in cols.items()}
+        """All orders sorted by time, as a dict of equal-length arrays."""
+        types = {"customer": np.int64, "time": float, "value": float, "coupon": float, "first": bool, "induced": bool}
+        out = {k: np.concatenate(getattr(self, k)) if getattr(self, k) else np.zeros(0, dtype=t)
+               for k, t in types.items()}
         order = np.argsort(out["time"], kind="stable")
         return {k: v[order] for k, v in out.items()}
+
+
+class Marketing(Protocol):
+    """What the engine needs from a policy being played (see sim.marketing.runtime)."""
+
+    def start(self, engine: Engine) -> None: ...
+
+    def intensity(self, t0: float) -> np.ndarray | None: ...
+
+    def redeem(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 class Engine:
     """Simulates one policy over the calendar on a private copy of the population."""
 
     def __init__(self, calendar: Calendar, population: Population, first_value: np.ndarray,
-                 spend_shape: float, seed: int, replication: int):
+                 spend_shape: float, seed: int, replication: int, marketing: Marketing | None = None):
         self.env = simpy.Environment(initial_time=calendar.start)
         self.calendar = calendar
         self.pop = population
@@ -88,15 +101,31 @@ class Engine:
         self.spend_shape = spend_shape
         self.seed = seed
         self.replication = replication
+        self.marketing = marketing
         self.drawn_to = calendar.start
         self.orders = OrderLog.empty()
         self.churned_at = np.full(len(population), np.nan)
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
 
     def run(self, change_hours: list[float]) -> None:
         """Run the SimPy calendar to the end, stepping the population at each change hour."""
         self.env.process(self._calendar(change_hours))
+        if self.marketing is not None:
+            self.marketing.start(self)
         self.env.run(until=self.calendar.end)
         self.advance(self.calendar.end)
+
+    def order_later(self, customer: np.ndarray, time: np.ndarray) -> None:
+        """Book orders that customers will place at the given hours, if still active then."""
+        keep = time < self.calendar.end
+        if keep.any():
+            self._pending.append((customer[keep], time[keep]))
+
+    def churn(self, customer: np.ndarray, t: float) -> None:
+        """Customers stop buying from hour t on (e.g. driven away by over-messaging)."""
+        gone = customer[self.pop.remaining[customer] > 0]
+        self.pop.remaining[gone] = 0
+        self.churned_at[gone] = t
 
     def _calendar(self, change_hours: list[float]):
         """The calendar process: wakes at every change hour and brings the population up to it."""
@@ -114,28 +143,60 @@ class Engine:
         rng = streams.generator(self.seed, self.replication, streams.ORDERS, key)
         pop = self.pop
         self._first_orders(t0, t1)
+        self._pending_orders(t1, rng)
         idx = np.flatnonzero((pop.remaining > 0) & (pop.joined < t1))
         g_start = self.calendar.clock(np.maximum(pop.joined[idx], t0))
         g_end = float(self.calendar.clock(t1))
-        mass = pop.lam[idx] * pop.boost[idx] * (g_end - g_start)
-        count = np.minimum(poisson_inverse(u_all[idx], mass), pop.remaining[idx])
-        pop.remaining[idx] -= count
-        buyers = idx[count > 0]
-        k = count[count > 0]
+        boost = self.marketing.intensity(t0) if self.marketing is not None else None
+        rate = pop.lam[idx] if boost is None else pop.lam[idx] * boost[idx]
+        count = np.minimum(poisson_inverse(u_all[idx], rate * (g_end - g_start)), pop.remaining[idx])
+        buyers, k = idx[count > 0], count[count > 0]
         who = np.repeat(buyers, k)
         g0 = np.repeat(g_start[count > 0], k)
         times = self.calendar.clock_inverse(g0 + rng.random(len(who)) * (g_end - g0))
+        self._record(who, times, rng)
+        self.drawn_to = t1
+
+    def _record(self, who: np.ndarray, times: np.ndarray, rng: np.random.Generator, induced: bool = False) -> None:
+        """Book repeat orders: values, coupons, counts, dropout and last-order times."""
+        pop = self.pop
         values = pop.value[who] * rng.gamma(self.spend_shape, 1.0, len(who)) / self.spend_shape
-        self.orders.add(who, times, values, first=False)
-        pop.orders[buyers] += k
+        coupon = np.zeros(len(who))
+        if self.marketing is not None:
+            values, coupon = self.marketing.redeem(who, times, values)
+        self.orders.add(who, times, values, coupon, induced=induced)
+        if not induced:
+            # A response order does not use up a dropout chance: dropout-after-purchase belongs
+            # to the natural buying process, and counting it would make marketing look like churn.
+            np.add.at(pop.remaining, who, -1)
+        np.add.at(pop.orders, who, 1)
         np.maximum.at(pop.last_order, who, times)
+        buyers = np.unique(who)
         died = buyers[pop.remaining[buyers] == 0]
         self.churned_at[died] = pop.last_order[died]
-        self.drawn_to = t1
+
+    def _pending_orders(self, t1: float, rng: np.random.Generator) -> None:
+        """Realise booked orders due before t1, one per customer per round, while customers last."""
+        if not self._pending:
+            return
+        customer = np.concatenate([c for c, _ in self._pending])
+        time = np.concatenate([t for _, t in self._pending])
+        due = time < t1
+        self._pending = [(customer[~due], time[~due])] if (~due).any() else []
+        customer, time = customer[due], time[due]
+        while customer.size:
+            _, first = np.unique(customer, return_index=True)
+            who, when = customer[first], time[first]
+            active = self.pop.remaining[who] > 0
+            if active.any():
+                self._record(who[active], when[active], rng, induced=True)
+            rest = np.ones(len(customer), dtype=bool)
+            rest[first] = False
+            customer, time = customer[rest], time[rest]
 
     def _first_orders(self, t0: float, t1: float) -> None:
         pop = self.pop
         new = np.flatnonzero(pop.acquired & (pop.joined >= t0) & (pop.joined < t1))
         if new.size:
-            self.orders.add(new, pop.joined[new], self.first_value[new], first=True)
+            self.orders.add(new, pop.joined[new], self.first_value[new], np.zeros(len(new)), first=True)
             pop.orders[new] += 1

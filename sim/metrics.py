@@ -5,28 +5,47 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim import streams
 from sim.calendar import Calendar
 from sim.engine import Engine
+from sim.marketing.policy import Policy
+from sim.scenario import ROLES, Scenario
 
 METRICS = (
     "visitors", "orders", "buyers", "new_buyers", "returning_buyers", "gmv", "discount_cost",
-    "gross_profit", "aov", "repurchase_rate", "churned", "alive_end", "customers_end",
+    "gross_profit", "net_profit", "aov", "repurchase_rate", "churned", "alive_end", "customers_end",
 )
-"""Per replication and policy; money in yuan, rates as shares."""
+"""Per replication and policy; money in yuan, rates as shares. discount_cost is the event
+discount; gross_profit is after event and coupon discounts; net_profit also pays the messages."""
 
 
-def order_table(engine: Engine, margin_by_category: np.ndarray) -> dict[str, np.ndarray]:
-    """The replication's orders with money columns: paid value, discount and gross profit."""
+def order_table(engine: Engine, scenario: Scenario, policy: Policy) -> dict[str, np.ndarray]:
+    """The replication's orders with product role and money columns, yuan.
+
+    Each order is given a product role (traffic driver, profit, marginal, potential) by the
+    roles' shares. A coupon comes off the list value first; the event discount, scaled by the
+    role's discount factor (zero for profit items unless the policy discounts them), applies
+    to the rest. paid = value - coupon - event discount; profit = value x margin - both discounts.
+    """
     o = engine.orders.arrays()
-    discount = o["value"] * engine.calendar.discount_at(o["time"])
-    margin = margin_by_category[engine.pop.category[o["customer"]]]
-    o["discount"] = discount
-    o["paid"] = o["value"] - discount
-    o["profit"] = o["value"] * margin - discount
+    roles = scenario.products.roles
+    share = np.array([r.share for r in roles.values()])
+    rng = streams.generator(engine.seed, engine.replication, streams.ROLES)
+    o["role"] = rng.choice(len(share), size=len(o["time"]), p=share / share.sum()).astype(np.int8)
+    factor = np.array([r.discount_factor for r in roles.values()])
+    if not policy.discount_profit_items:
+        factor[ROLES.index("profit")] = 0.0
+    rate = np.minimum(engine.calendar.discount_at(o["time"]) * factor[o["role"]], 1.0)
+    o["discount"] = (o["value"] - o["coupon"]) * rate
+    o["paid"] = o["value"] - o["coupon"] - o["discount"]
+    category_margin = np.asarray(scenario.margin_by_category())[engine.pop.category[o["customer"]]]
+    margin = np.minimum(category_margin * np.array([r.margin_factor for r in roles.values()])[o["role"]], 1.0)
+    o["profit"] = o["value"] * margin - o["coupon"] - o["discount"]
     return o
 
 
-def headline(engine: Engine, orders: dict[str, np.ndarray], visitors: np.ndarray) -> dict[str, float]:
+def headline(engine: Engine, orders: dict[str, np.ndarray], visitors: np.ndarray,
+             message_cost: float = 0.0) -> dict[str, float]:
     """The headline metrics (see METRICS) from a finished engine and its order table."""
     pop = engine.pop
     base = ~pop.acquired
@@ -44,6 +63,7 @@ def headline(engine: Engine, orders: dict[str, np.ndarray], visitors: np.ndarray
         "gmv": gmv,
         "discount_cost": float(orders["discount"].sum()),
         "gross_profit": float(orders["profit"].sum()),
+        "net_profit": float(orders["profit"].sum()) - message_cost,
         "aov": gmv / n_orders if n_orders else 0.0,
         "repurchase_rate": returning / max(int(base.sum()), 1),
         "churned": float(np.count_nonzero(~np.isnan(engine.churned_at))),
@@ -53,7 +73,7 @@ def headline(engine: Engine, orders: dict[str, np.ndarray], visitors: np.ndarray
 
 
 def daily(calendar: Calendar, orders: dict[str, np.ndarray], visitors: np.ndarray) -> pd.DataFrame:
-    """Visitors, orders, new buyers, GMV, discount and gross profit per calendar day."""
+    """Visitors, orders, new buyers, GMV, event discount, coupon cost and gross profit per day."""
     first_day = int(calendar.start // 24)
     n_days = calendar.hours // 24
     day = np.floor(orders["time"] / 24.0).astype(np.int64) - first_day
@@ -68,5 +88,6 @@ def daily(calendar: Calendar, orders: dict[str, np.ndarray], visitors: np.ndarra
         "new_buyers": per_day(orders["first"].astype(float)),
         "gmv": per_day(orders["paid"]),
         "discount_cost": per_day(orders["discount"]),
+        "coupon_cost": per_day(orders["coupon"]),
         "gross_profit": per_day(orders["profit"]),
     })

@@ -34,6 +34,7 @@ class Traits:
     value: np.ndarray  # mean order value at list price, yuan
     category: np.ndarray  # index into scenario.population.categories
     remaining: np.ndarray  # purchases left before dropout (>= 1 means alive)
+    sensitivity: np.ndarray  # coupon sensitivity, mean 1
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Population:
     value: np.ndarray
     category: np.ndarray
     remaining: np.ndarray
+    sensitivity: np.ndarray  # coupon sensitivity, mean 1
     segment: np.ndarray  # index into SEGMENTS
     is_new: np.ndarray  # bought only once before the calendar start, or acquired during it
     acquired: np.ndarray  # joined during the simulated calendar
@@ -105,7 +107,9 @@ def draw_traits(scenario: Scenario, n: int, rng: np.random.Generator) -> Traits:
     nu = rng.gamma(s.q, 1.0 / s.gamma, size=n)
     value = s.p / nu * value_mult[category]
     remaining = rng.geometric(dropout).astype(np.int64)
-    return Traits(lam, dropout, value, category, remaining)
+    k = pop.coupon_sensitivity
+    sensitivity = rng.gamma(k, 1.0 / k, size=n)
+    return Traits(lam, dropout, value, category, remaining, sensitivity)
 
 
 def draw_base(scenario: Scenario, calendar: Calendar, rng: np.random.Generator) -> Population:
@@ -121,7 +125,7 @@ def draw_base(scenario: Scenario, calendar: Calendar, rng: np.random.Generator) 
     is_new[np.argsort(noisy_rate, kind="stable")[: int(round(scenario.population.new_share * n))]] = True
     return Population(
         lam=t.lam, dropout=t.dropout, value=t.value, category=t.category, remaining=t.remaining,
-        segment=segment, is_new=is_new, acquired=np.zeros(n, dtype=bool),
+        sensitivity=t.sensitivity, segment=segment, is_new=is_new, acquired=np.zeros(n, dtype=bool),
         joined=np.full(n, calendar.start), last_order=calendar.start - 24.0 * recency_days,
     )
 
@@ -182,7 +186,7 @@ def draw_arrivals(scenario: Scenario, calendar: Calendar, rng: np.random.Generat
                        SEGMENT_INDEX["important_development"], SEGMENT_INDEX["general"]).astype(np.int8)
     pop = Population(
         lam=t.lam, dropout=t.dropout, value=t.value, category=t.category, remaining=t.remaining,
-        segment=segment, is_new=np.ones(m, dtype=bool), acquired=np.ones(m, dtype=bool),
+        sensitivity=t.sensitivity, segment=segment, is_new=np.ones(m, dtype=bool), acquired=np.ones(m, dtype=bool),
         joined=joined, last_order=joined.copy(),
     )
     return Arrivals(pop, first_value, visitors)

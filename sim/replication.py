@@ -1,12 +1,13 @@
 """One replication: draw the world once, then play every policy on its own copy of it.
 
-The base and the newcomers are drawn from streams that do not depend on the policy, so all
-policies of a replication face the same customers and visitors (common random numbers).
+The base, the newcomers and the holdout draw come from streams that do not depend on the
+policy, so all policies of a replication face the same customers, visitors and holdout
+(common random numbers).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,8 @@ import pandas as pd
 from sim import streams
 from sim.calendar import Calendar
 from sim.engine import Engine
+from sim.marketing.evaluation import channel_table, coupon_table, marketing_metrics, repurchase_table
+from sim.marketing.runtime import PolicyRuntime
 from sim.metrics import daily, headline, order_table
 from sim.population import Population, draw_arrivals, draw_base, important_value_level
 from sim.scenario import Scenario
@@ -21,11 +24,12 @@ from sim.scenario import Scenario
 
 @dataclass(frozen=True)
 class ReplicationOutput:
-    """Headline metrics (one dict per policy) and the daily series of one replication."""
+    """Headline metrics (one dict per policy), the daily series and detail tables of one replication."""
 
     replication: int
     metrics: list[dict]
     daily: pd.DataFrame
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def change_hours(scenario: Scenario) -> list[float]:
@@ -36,31 +40,59 @@ def change_hours(scenario: Scenario) -> list[float]:
     return sorted(hours)
 
 
-def draw_world(scenario: Scenario, calendar: Calendar, seed: int, replication: int):
-    """The replication's customers (base then newcomers), first-order values and visitors."""
+@dataclass(frozen=True)
+class World:
+    """Everything about a replication that does not depend on the policy."""
+
+    population: Population  # the base, then the newcomers in order of arrival
+    first_value: np.ndarray  # list value of each newcomer's first order (0 for the base)
+    visitors: np.ndarray  # visitors per hour of the calendar
+    holdout_draw: np.ndarray  # uniform per customer; below a policy's holdout share = held out
+
+
+def draw_world(scenario: Scenario, calendar: Calendar, seed: int, replication: int) -> World:
     base = draw_base(scenario, calendar, streams.generator(seed, replication, streams.POPULATION))
     arrivals = draw_arrivals(scenario, calendar, streams.generator(seed, replication, streams.ACQUISITION),
                              important_value_level(base))
-    world = Population.concat([base, arrivals.traits])
+    pop = Population.concat([base, arrivals.traits])
     first_value = np.concatenate([np.zeros(len(base)), arrivals.first_value])
-    return world, first_value, arrivals.visitors_by_hour
+    holdout = streams.generator(seed, replication, streams.HOLDOUT).random(len(pop))
+    return World(pop, first_value, arrivals.visitors_by_hour, holdout)
+
+
+def play(scenario: Scenario, calendar: Calendar, world: World, name: str, seed: int, replication: int,
+         hours: list[float]) -> tuple[Engine, PolicyRuntime | None]:
+    """Run one policy on a private copy of the world."""
+    policy = scenario.policies[name]
+    pop = world.population.copy()
+    runtime = None if policy.is_empty() else PolicyRuntime(scenario, name, policy, pop.sensitivity,
+                                                            world.holdout_draw)
+    engine = Engine(calendar, pop, world.first_value, scenario.population.spend.p, seed, replication, runtime)
+    engine.run(hours)
+    return engine, runtime
 
 
 def simulate_replication(scenario: Scenario, replication: int, seed: int | None = None) -> ReplicationOutput:
     """Simulate every policy of the scenario for one replication."""
     seed = scenario.run.seed if seed is None else seed
     calendar = Calendar.from_scenario(scenario)
-    world, first_value, visitors = draw_world(scenario, calendar, seed, replication)
+    world = draw_world(scenario, calendar, seed, replication)
     hours = change_hours(scenario)
-    margins = np.asarray(scenario.margin_by_category())
     rows, frames = [], []
-    for name in scenario.policies:
-        engine = Engine(calendar, world.copy(), first_value, scenario.population.spend.p, seed, replication)
-        engine.run(hours)
-        orders = order_table(engine, margins)
-        rows.append({"replication": replication, "policy": name, **headline(engine, orders, visitors)})
-        frame = daily(calendar, orders, visitors)
-        frame.insert(0, "policy", name)
-        frame.insert(0, "replication", replication)
-        frames.append(frame)
-    return ReplicationOutput(replication, rows, pd.concat(frames, ignore_index=True))
+    tables: dict[str, list[pd.DataFrame]] = {"channels": [], "coupons": [], "repurchase": []}
+    for name, policy in scenario.policies.items():
+        engine, rt = play(scenario, calendar, world, name, seed, replication, hours)
+        orders = order_table(engine, scenario, policy)
+        mk = marketing_metrics(rt, orders, len(engine.pop))
+        rows.append({"replication": replication, "policy": name,
+                     **headline(engine, orders, world.visitors, mk["message_cost"]), **mk})
+        tagged = {"daily": daily(calendar, orders, world.visitors), "channels": channel_table(rt),
+                  "coupons": coupon_table(rt), "repurchase": repurchase_table(rt, orders, calendar.end)}
+        for key, frame in tagged.items():
+            frame.insert(0, "policy", name)
+            frame.insert(0, "replication", replication)
+        frames.append(tagged.pop("daily"))
+        for key, frame in tagged.items():
+            tables[key].append(frame)
+    return ReplicationOutput(replication, rows, pd.concat(frames, ignore_index=True),
+                             {k: pd.concat(v, ignore_index=True) for k, v in tables.items()})

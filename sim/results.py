@@ -17,24 +17,32 @@ import yaml
 from scipy import stats
 
 import sim
-from sim.metrics import METRICS
 from sim.scenario import Scenario
 
-HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "repurchase_rate", "churned", "alive_end")
-"""The metrics shown in the console table; all METRICS are in the files."""
+HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase_rate", "churned", "alive_end")
+MARKETING_HEADLINE = ("marketing_spend", "coupons_redeemed", "opt_outs", "incremental_gmv", "roms")
+"""The metrics shown in the console table (marketing ones when a policy markets); the files have all."""
 
 
 def summarize(replications: pd.DataFrame, confidence: float = 0.95,
-              metrics: tuple[str, ...] = METRICS) -> pd.DataFrame:
+              metrics: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Mean and t-interval over replications of each metric, per policy.
 
-    Returns one row per (policy, metric): n, mean, sd, ci_low, ci_high. With a single
-    replication the interval is undefined (NaN).
+    Returns one row per (policy, metric): n, mean, sd, ci_low, ci_high. Replications where a
+    metric is undefined (NaN, e.g. lift without a holdout) are left out of its n; with fewer
+    than two values the interval is NaN. Default metrics: every numeric column.
     """
+    if metrics is None:
+        metrics = tuple(c for c in replications.columns if c not in ("replication", "policy"))
     rows = []
     for policy, group in replications.groupby("policy", sort=False):
         for metric in metrics:
             x = group[metric].to_numpy(dtype=float)
+            x = x[~np.isnan(x)]
+            if len(x) == 0:
+                rows.append({"policy": policy, "metric": metric, "n": 0, "mean": np.nan, "sd": np.nan,
+                             "ci_low": np.nan, "ci_high": np.nan})
+                continue
             n, mean = len(x), float(x.mean())
             sd = float(x.std(ddof=1)) if n > 1 else float("nan")
             half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n) if n > 1 else float("nan")
@@ -52,7 +60,7 @@ class RunResult:
     daily: pd.DataFrame
     wall_seconds: float
     workers: int = 1
-    extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # channels, coupons, repurchase, ...
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         return summarize(self.replications, confidence)
@@ -93,8 +101,8 @@ class RunResult:
         self.replications.to_parquet(folder / "replications.parquet", index=False)
         self.daily.to_parquet(folder / "daily.parquet", index=False)
         self.summary().to_csv(folder / "summary.csv", index=False)
-        for name, table in self.extra_tables.items():
-            table.to_csv(folder / f"{name}.csv", index=False)
+        for name, table in self.tables.items():
+            table.to_parquet(folder / f"{name}.parquet", index=False)
         (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2), encoding="utf-8")
 
 
@@ -117,6 +125,8 @@ def load_run(folder: str | Path) -> RunResult:
         scenario=scenario_from_dict(raw, source=folder / "scenario.yaml"),
         replications=pd.read_parquet(folder / "replications.parquet"),
         daily=pd.read_parquet(folder / "daily.parquet"),
+        tables={p.stem: pd.read_parquet(p) for p in folder.glob("*.parquet")
+                if p.stem not in ("replications", "daily")},
         wall_seconds=manifest.get("wall_seconds", 0.0),
         workers=manifest.get("workers", 1),
     )

@@ -38,7 +38,9 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     outputs = sorted(_outputs(scenario, n, seed, workers, progress), key=lambda o: o.replication)
     reps = pd.DataFrame([row for o in outputs for row in o.metrics])
     daily = pd.concat([o.daily for o in outputs], ignore_index=True)
-    return RunResult(scenario, reps, daily, wall_seconds=time.perf_counter() - started, workers=workers)
+    tables = {name: pd.concat([o.tables[name] for o in outputs], ignore_index=True) for name in outputs[0].tables}
+    return RunResult(scenario, reps, daily, wall_seconds=time.perf_counter() - started, workers=workers,
+                     tables=tables)
 
 
 def _outputs(scenario: Scenario, n: int, seed: int, workers: int,

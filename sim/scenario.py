@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sim.marketing.channels import DEFAULT_CHANNELS, Channel
 from sim.marketing.policy import Policy
 
 SEGMENTS: tuple[str, ...] = (
@@ -129,6 +130,8 @@ class Population(_Model):
     categories: dict[str, Category] = Field(default_factory=lambda: dict(DEFAULT_CATEGORIES))
     buying: Buying = Field(default_factory=Buying)
     spend: Spend = Field(default_factory=Spend)
+    coupon_sensitivity: Positive = Field(
+        2.0, description="Gamma shape of customers' coupon sensitivity (mean 1); smaller = more varied")
 
     @field_validator("segments")
     @classmethod
@@ -189,6 +192,41 @@ class Economics(_Model):
     event_discount: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.15
 
 
+class ProductRole(_Model):
+    """A product role's share of order value, its margin relative to the category's, and its discount."""
+
+    share: Share
+    margin_factor: Annotated[float, Field(ge=0.0)] = 1.0
+    discount_factor: Annotated[float, Field(ge=0.0)] = 1.0
+
+
+ROLES: tuple[str, ...] = ("traffic", "profit", "marginal", "potential")
+
+DEFAULT_ROLES = {
+    # Traffic drivers: deep discounts for everyone, thin margins.
+    "traffic": ProductRole(share=0.30, margin_factor=0.5, discount_factor=1.5),
+    # Profit items: rarely discounted (a policy option), they hold the repeat buyers.
+    "profit": ProductRole(share=0.40, margin_factor=1.3, discount_factor=1.0),
+    # Marginal items: poor sellers used in promotions and to win back one-time buyers.
+    "marginal": ProductRole(share=0.15, margin_factor=0.8, discount_factor=1.2),
+    "potential": ProductRole(share=0.15, margin_factor=1.0, discount_factor=1.0),
+}
+
+
+class Products(_Model):
+    """Order value split by product role (traffic driver, profit, marginal, potential)."""
+
+    roles: dict[str, ProductRole] = Field(default_factory=lambda: dict(DEFAULT_ROLES))
+
+    @field_validator("roles")
+    @classmethod
+    def _all_roles(cls, v: dict[str, ProductRole]) -> dict[str, ProductRole]:
+        if set(v) != set(ROLES):
+            raise ValueError(f"roles must be exactly {list(ROLES)}")
+        _check_sum("role shares", (r.share for r in v.values()))
+        return {k: v[k] for k in ROLES}
+
+
 class Run(_Model):
     replications: Annotated[int, Field(ge=1, le=100_000)] = 20
     seed: Annotated[int, Field(ge=0)] = 20261111
@@ -204,8 +242,29 @@ class Scenario(_Model):
     population: Population = Field(default_factory=Population)
     traffic: Traffic = Field(default_factory=Traffic)
     economics: Economics = Field(default_factory=Economics)
+    products: Products = Field(default_factory=Products)
+    channels: dict[str, Channel] = Field(default_factory=lambda: dict(DEFAULT_CHANNELS))
     policies: dict[str, Policy] = Field(default_factory=lambda: {"baseline": Policy()})
     run: Run = Field(default_factory=Run)
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _channel_defaults(cls, v):
+        """A scenario's `channels:` overrides fields of the documented defaults."""
+        merged: dict = {k: c.model_dump() for k, c in DEFAULT_CHANNELS.items()}
+        for name, fields in (v or {}).items():
+            base = merged.get(name, DEFAULT_CHANNELS["sms"].model_dump())
+            merged[name] = {**base, **fields} if isinstance(fields, dict) else fields
+        return merged
+
+    @field_validator("channels")
+    @classmethod
+    def _channel_segments(cls, v: dict[str, Channel]) -> dict[str, Channel]:
+        for name, ch in v.items():
+            unknown = sorted(set(ch.segment_response) - set(SEGMENTS))
+            if unknown:
+                raise ValueError(f"channel {name}: unknown segment(s) {unknown} in segment_response")
+        return v
 
     @field_validator("policies")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 from sim.errors import ScenarioError
 from sim.scenario import Scenario
 
+_PATH_IN_MESSAGE = re.compile(r"^([A-Za-z_][\w]*(?:\.[\w]+)+): (.*)$", re.S)
 _POPULATION_KEYS = ("size", "segments", "categories", "buying", "spend")
 
 
@@ -74,10 +76,13 @@ def _describe(exc: ValidationError, lines: dict[tuple, int]) -> list[str]:
     problems = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not _is_type_tag(p))
+        msg = err["msg"].removeprefix("Value error, ")
+        if not loc and (m := _PATH_IN_MESSAGE.match(msg)):  # cross-field checks name their field
+            loc = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("."))
+            msg = m.group(2)
         field = ".".join(str(p) for p in loc) or "(top level)"
         line = _nearest_line(loc, lines)
         where = f" (line {line})" if line else ""
-        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown field; check the spelling against the documented fields"
         elif err["type"] == "missing":

@@ -16,6 +16,8 @@ PURCHASES = 2
 ORDERS = 3
 MARKETING = 4
 OPERATIONS = 5
+ROLES = 6
+HOLDOUT = 7
 
 
 def generator(seed: int, replication: int, stream: int, *keys: int) -> np.random.Generator:

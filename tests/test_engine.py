@@ -73,14 +73,13 @@ def test_category_mix_keeps_the_mean_rate():
     assert abs(orders - expected) < 4 * np.sqrt(expected * 1.5)
 
 
-def run_one(s, rep=0):
-    from sim.engine import Engine
+def run_one(s, rep=0, policy="baseline"):
+    from sim.replication import play
 
     cal = Calendar.from_scenario(s)
-    world, first_value, visitors = draw_world(s, cal, s.run.seed, rep)
-    engine = Engine(cal, world.copy(), first_value, s.population.spend.p, s.run.seed, rep)
-    engine.run([])
-    return engine, order_table(engine, np.asarray(s.margin_by_category())), visitors
+    world = draw_world(s, cal, s.run.seed, rep)
+    engine, _ = play(s, cal, world, policy, s.run.seed, rep, [])
+    return engine, order_table(engine, s, s.policies[policy]), world.visitors
 
 
 def test_invariants_customers_orders_and_money():
@@ -99,11 +98,16 @@ def test_invariants_customers_orders_and_money():
     assert len(firsts) == len(np.unique(firsts)) == m["new_buyers"]
     assert not np.any(~pop.acquired[firsts])
     # Money is never negative; discount only on the event day.
-    for col in ("value", "paid", "discount"):
+    for col in ("value", "paid", "discount", "coupon"):
         assert np.all(orders[col] >= 0)
     off_day = (orders["time"] < 0) | (orders["time"] >= 24)
     assert np.all(orders["discount"][off_day] == 0)
-    assert np.allclose(orders["paid"] + orders["discount"], orders["value"])
+    assert np.allclose(orders["paid"] + orders["discount"] + orders["coupon"], orders["value"])
+    # Profit items keep full price unless the policy discounts them; traffic drivers are cut deepest.
+    day0 = ~off_day
+    assert np.all(orders["discount"][day0 & (orders["role"] == 1)] == 0)
+    traffic = day0 & (orders["role"] == 0)
+    assert np.allclose(orders["discount"][traffic], orders["value"][traffic] * 0.15 * 1.5)
     # Dead customers place no order after their last one.
     dead = np.flatnonzero(~np.isnan(engine.churned_at))
     last = np.full(len(pop), -np.inf)

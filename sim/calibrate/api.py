@@ -21,7 +21,10 @@ from sim.calibrate.mle import FitResult
 from sim.calibrate.orders import ColumnMap, Orders, read_orders
 from sim.calibrate.output import write_atomically
 from sim.calibrate.population_file import population_document
+from sim.calibrate.population_file import per_week
 from sim.calibrate.rfm import group_shares, rfm_table
+from sim.calibrate.tracking import DEFAULT_REPLICATIONS, DEFAULT_SEED, Season, Tracking, \
+    parse_season, track
 from sim.calibrate.transactions import SAME_DAY_RULES, UNIT_DAYS, Summary, summarise, \
     to_transactions
 from sim.errors import DataError
@@ -46,6 +49,7 @@ class CalibrationResult:
     frequency_value_correlation: float
     warnings: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    tracking: Tracking | None = None
 
 
 def _check_options(unit: str, same_day: str, calibration_end) -> pd.Timestamp | None:
@@ -120,7 +124,9 @@ def calibrate(orders_path: str | Path, customer: str, date: str, amount: str,
               category: str | None = None, calibration_end=None, unit: str = "week",
               encoding: str | None = None, same_day: str = "merge",
               out_dir: str | Path = "calibrated", horizon: float | None = None,
-              write: bool = True) -> CalibrationResult:
+              write: bool = True, season: list[Season | str] | None = None, simulate: bool = True,
+              replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED
+              ) -> CalibrationResult:
     """Calibrate a population from an order export (CSV) and write it to `out_dir`.
 
     Columns are named by `customer`, `date`, `amount` (and optional `category`). Same-day orders
@@ -130,9 +136,19 @@ def calibrate(orders_path: str | Path, customer: str, date: str, amount: str,
     (in units) is the period for expected purchases and value: the holdout length, or 52 weeks.
     Writes population.yaml, report.md, customers.csv, charts and holdout tables into `out_dir`
     atomically (unless `write=False`). Raises DataError for unusable input, writing nothing.
+
+    With a holdout and `simulate`, the calibrated cohort is also simulated with the scenario
+    engine (no marketing; `replications` runs from `seed`) and compared with the actual and
+    closed-form curves (`result.tracking`). `season` lists seasonal windows (`Season` or
+    "START:END:MULT" strings, MULT a number or "fit") for that simulation; without one the
+    first year-end season in the holdout is fitted. The resulting windows are written to the
+    population file under `calendar_suggestion` (ignored by the scenario loader).
     """
     path = Path(orders_path)
     cal_end = _check_options(unit, same_day, calibration_end)
+    windows = [parse_season(w) if isinstance(w, str) else w for w in (season or [])]
+    if windows and (cal_end is None or not simulate):
+        raise DataError("a season is used by the holdout simulation: it needs a calibration end")
     cols = ColumnMap(customer, date, amount, category)
     orders = read_orders(path, cols, encoding)
     summary = summarise(to_transactions(orders.table, same_day), cal_end, unit, str(path))
@@ -154,8 +170,14 @@ def calibrate(orders_path: str | Path, customer: str, date: str, amount: str,
         _source(path, cols, orders, summary, unit, cal_end, same_day),
         int(orders.table["customer_id"].nunique()), bg, gg, pn, UNIT_DAYS[unit],
         group_shares(customers["rfm_group"]), cats)
+    tracking = None
+    if holdout is not None and simulate:
+        tracking = track(summary, per_week(bg.params, UNIT_DAYS[unit]), tuple(bg.params.values()),
+                         holdout.predicted_bgnbd, windows, replications=replications, seed=seed)
+        if tracking.calendar_suggestion() is not None:
+            doc["calendar_suggestion"] = tracking.calendar_suggestion()
     result = CalibrationResult(Path(out_dir), doc, bg, pn, gg, customers, holdout, unit, corr,
-                               notes)
+                               notes, tracking=tracking)
     for note in notes:
         warnings.warn(note, CalibrationWarning, stacklevel=2)
     if write:

@@ -50,16 +50,73 @@ def plot_holdout_by_frequency(table: pd.DataFrame, path: Path) -> None:
 
 
 def plot_cumulative(table: pd.DataFrame, cal_end_period: float, path: Path) -> None:
+    """Actual and closed-form curves and, when the table has them, the simulated ones with bands."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(table["period"], table["actual"], "-", label="actual")
-    ax.plot(table["period"], table["bgnbd"], "--", label="BG/NBD")
+    ax.plot(table["period"], table["actual"], "-", color="black", label="actual")
+    ax.plot(table["period"], table["bgnbd"], "--", color="tab:blue", label="BG/NBD expected")
+    for col, colour, label in (("simulated", "tab:orange", "simulated, no season"),
+                               ("seasonal", "tab:green", "simulated, with season")):
+        if col in table:
+            ax.plot(table["period"], table[col], ":", color=colour, label=f"{label} (mean)")
+            ax.fill_between(table["period"], table[f"{col}_low"], table[f"{col}_high"],
+                            color=colour, alpha=0.2, linewidth=0, label=f"{label} (90 % band)")
     ax.axvline(cal_end_period, color="grey", linestyle=":", label="calibration end")
     ax.set_xlabel("week")
     ax.set_ylabel("cumulative repeat transactions")
-    ax.legend()
+    ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def _tracking_lines(result: CalibrationResult) -> list[str]:
+    t = result.tracking
+    if t is None:
+        return []
+    cal_end = t.calibration_end
+    rows = [("actual", t.actual, "", ""),
+            ("BG/NBD conditional forecast", t.forecast, t.error_forecast, ""),
+            ("BG/NBD expected (cumulative curve)", t.expected, t.error_expected, ""),
+            ("simulation, no season", t.baseline.holdout_mean, t.error_simulated,
+             "{:.0f} to {:.0f}".format(*t.baseline.holdout_band))]
+    if t.seasonal is not None:
+        how = "fitted" if t.seasonal.fitted else "set"
+        windows = "; ".join(w.label(cal_end) for w in t.seasonal.season)
+        rows.append((f"simulation, season {how} ({windows})", t.seasonal.holdout_mean,
+                     t.error_seasonal, "{:.0f} to {:.0f}".format(*t.seasonal.holdout_band)))
+    table = ["| holdout repeat transactions | total | error vs actual | 90 % band |",
+             "|---|---:|---:|---|"]
+    for name, total, error, band in rows:
+        err = f"{error:+.1%}" if error != "" else ""
+        table.append(f"| {name} | {total:,.0f} | {err} | {band} |")
+    lines = [
+        "### Simulated tracking", "",
+        f"The calibration cohort simulated with the scenario engine: each customer starts at their "
+        f"first purchase and buys and drops out by the fitted BG/NBD laws, with no marketing "
+        f"({t.replications} replications, seed {t.seed}, {t.seconds:.1f} s). Without a season it "
+        "should track the closed-form expected curve; where the actual curve leaves both, "
+        "something the model does not know (such as a season) is at work.", "",
+        *table, "",
+    ]
+    suggestion = t.calendar_suggestion()
+    if suggestion is not None:
+        block = ", ".join(f"{{start_day: {w['start_day']}, end_day: {w['end_day']}, "
+                          f"multiplier: {w['multiplier']:g}}}" for w in suggestion["season"])
+        lines += [
+            "Calendar suggestion for a scenario (days counted from the calibration end, "
+            f"{suggestion['day_zero']}; re-count them from your scenario's day 0; also in "
+            "population.yaml under `calendar_suggestion`):", "",
+            f"    calendar: {{season: [{block}]}}", "",
+        ]
+        if t.seasonal.fitted:
+            lines += [
+                "The multiplier was fitted on this holdout's own season, so the seasonal row is a "
+                "backcast: it shows how much of the forecast error the season explains, not how "
+                "well a forecast made at the calibration end would have done. The honest use is "
+                "to fit the multiplier on one year's season and set it for the next "
+                "(`--season START:END:MULT`).", "",
+            ]
+    return lines
 
 
 def plot_segments(shares: dict[str, float], path: Path) -> None:
@@ -87,11 +144,15 @@ def _holdout_section(result: CalibrationResult, folder: Path) -> list[str]:
     if h is None:
         return []
     h.by_frequency.to_csv(folder / "holdout_by_frequency.csv", index=False)
-    h.cumulative.to_csv(folder / "holdout_cumulative.csv", index=False)
-    cal_weeks = float(h.cumulative.loc[h.cumulative["period_type"] == "calibration",
-                                       "period"].max())
+    curve = h.cumulative.copy()
+    if result.tracking is not None:
+        sim = result.tracking.cumulative
+        for col in [c for c in sim.columns if c not in curve.columns]:
+            curve[col] = sim[col].to_numpy()
+    curve.to_csv(folder / "holdout_cumulative.csv", index=False)
+    cal_weeks = float(curve.loc[curve["period_type"] == "calibration", "period"].max())
     plot_holdout_by_frequency(h.by_frequency, folder / "holdout_by_frequency.png")
-    plot_cumulative(h.cumulative, cal_weeks, folder / "holdout_cumulative.png")
+    plot_cumulative(curve, cal_weeks, folder / "holdout_cumulative.png")
     return [
         "## Holdout check", "",
         f"Holdout length {h.length:.2f} {result.unit}s. Repeat transactions in the holdout: "
@@ -102,6 +163,7 @@ def _holdout_section(result: CalibrationResult, folder: Path) -> list[str]:
         "![holdout by frequency](holdout_by_frequency.png)", "",
         "Cumulative repeat transactions, week by week (holdout_cumulative.csv):", "",
         "![cumulative repeat transactions](holdout_cumulative.png)", "",
+        *_tracking_lines(result),
     ]
 
 

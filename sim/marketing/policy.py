@@ -1,23 +1,186 @@
-"""A policy arm: the named set of marketing actions a scenario compares."""
+"""A policy arm: scheduled waves, triggered programmes, coupons and a holdout.
+
+These are validated descriptions; `sim.marketing.runtime` plays them on a population.
+Days are relative to the event day (day 0); hours are hours of the day (0-23).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
     from sim.scenario import Scenario
 
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Hour = Annotated[int, Field(ge=0, le=23)]
 
-class Policy(BaseModel):
-    """One arm of the comparison. An empty policy is the do-nothing control."""
 
+class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+class Audience(_Model):
+    """Who an action is for. Every filter given must hold; opted-out customers are always skipped."""
+
+    segments: list[str] | None = None
+    categories: list[str] | None = None
+    customers: Literal["all", "new", "returning"] = "all"
+    min_days_since_purchase: Annotated[float, Field(ge=0.0)] | None = None
+    max_days_since_purchase: Annotated[float, Field(ge=0.0)] | None = None
+
+
+class Coupon(_Model):
+    """A threshold coupon ("299 minus 30"): `discount` yuan off an order of at least `threshold`.
+
+    Valid either on absolute days `valid_days: [first, last]` or for `valid_for_days` whole days
+    after it is sent. At most `budget / discount` coupons are issued, so redemptions can never
+    cost more than `budget`. A holder's response and buying rise with their coupon sensitivity
+    times the depth (discount / threshold) times `lift`; a holder whose basket falls short of
+    the threshold by at most `top_up` of it tops it up to the threshold.
+    """
+
+    threshold: Annotated[float, Field(ge=0.0)]
+    discount: Annotated[float, Field(gt=0.0)]
+    valid_days: tuple[int, int] | None = None
+    valid_for_days: Annotated[int, Field(ge=1)] = 7
+    per_customer: Annotated[int, Field(ge=1)] = 1
+    budget: Annotated[float, Field(gt=0.0)] | None = None
+    lift: Annotated[float, Field(ge=0.0)] = 5.0
+    top_up: Share = 0.3
+
+    @model_validator(mode="after")
+    def _sensible(self) -> Coupon:
+        if self.threshold and self.discount >= self.threshold:
+            raise ValueError("discount must be smaller than threshold")
+        if self.valid_days and self.valid_days[1] < self.valid_days[0]:
+            raise ValueError("valid_days must be [first, last] with first <= last")
+        return self
+
+    @property
+    def depth(self) -> float:
+        return self.discount / self.threshold if self.threshold else 1.0
+
+    @property
+    def max_issued(self) -> float:
+        return np.inf if self.budget is None else float(np.floor(self.budget / self.discount))
+
+    def window(self, sent_at: float) -> tuple[float, float]:
+        """Validity [start, end) in hours for a coupon sent at hour `sent_at`."""
+        if self.valid_days is not None:
+            return max(24.0 * self.valid_days[0], sent_at), 24.0 * (self.valid_days[1] + 1)
+        return sent_at, sent_at + 24.0 * self.valid_for_days
+
+
+class Wave(_Model):
+    """A scheduled send at `day`/`hour` to an audience through a channel, maybe with a coupon.
+
+    `intent: cart` (the default for pre-heat days -10..-1) makes responders add to cart and
+    order on day 0; `intent: order` makes them order within the channel's response time.
+    """
+
+    day: int
+    hour: Hour = 10
+    channel: str = "sms"
+    audience: Audience = Field(default_factory=Audience)
+    coupon: Coupon | None = None
+    intent: Literal["auto", "order", "cart"] = "auto"
+    name: str | None = None
+
+    @property
+    def hour_abs(self) -> float:
+        return 24.0 * self.day + self.hour
+
+    @property
+    def converts_on_event_day(self) -> bool:
+        return self.intent == "cart" or (self.intent == "auto" and -10 <= self.day < 0)
+
+
+class Programme(_Model):
+    """A triggered sequence: on a trigger, send every `every_days` up to `cycles` times.
+
+    Triggers: `first_purchase` (a newcomer's first order on `trigger_days`, paying at least
+    `min_spend`), `new_buyer` (any newcomer), `inactive` (no purchase for `inactive_days`).
+    The first send is `after_days` after the trigger; with `stop_on_purchase` the sequence
+    ends once the customer buys again. Checked daily at `hour`.
+    """
+
+    name: str
+    trigger: Literal["first_purchase", "new_buyer", "inactive"]
+    trigger_days: tuple[int, int] | None = None
+    min_spend: Annotated[float, Field(ge=0.0)] = 0.0
+    inactive_days: Annotated[float, Field(gt=0.0)] = 60.0
+    audience: Audience = Field(default_factory=Audience)
+    after_days: Annotated[int, Field(ge=0)] = 0
+    every_days: Annotated[int, Field(ge=1)] = 30
+    cycles: Annotated[int, Field(ge=1)] = 1
+    stop_on_purchase: bool = True
+    channel: str = "sms"
+    coupon: Coupon | None = None
+    hour: Hour = 10
+
+
+class Policy(_Model):
+    """One arm of the comparison. An empty policy is the do-nothing control.
+
+    `holdout` is the share of customers randomly kept out of every action of this policy
+    (customer-level randomisation, the same customers for every policy of a replication).
+    `discount_profit_items` extends the event discount to profit items, which are otherwise
+    sold at full price.
+    """
+
+    holdout: Share = 0.0
+    waves: list[Wave] = Field(default_factory=list)
+    programmes: list[Programme] = Field(default_factory=list)
+    discount_profit_items: bool = False
+
     def check_against(self, scenario: Scenario, name: str) -> None:
-        """Raise ValueError if an action falls outside the scenario (days, channels)."""
+        """Raise ValueError if an action falls outside the scenario (days, channels, filters)."""
+        cal = scenario.calendar
+        for i, wave in enumerate(self.waves):
+            where = f"policies.{name}.waves.{i}"
+            if not cal.start_day <= wave.day <= cal.end_day:
+                raise ValueError(f"{where}.day: day {wave.day} is outside the calendar {cal.start_day}..{cal.end_day}")
+            _check_refs(scenario, where, wave.channel, wave.audience, wave.coupon)
+        for i, prog in enumerate(self.programmes):
+            where = f"policies.{name}.programmes.{i}"
+            _check_refs(scenario, where, prog.channel, prog.audience, prog.coupon)
+            if prog.trigger_days and not (cal.start_day <= prog.trigger_days[0] <= prog.trigger_days[1] <= cal.end_day):
+                raise ValueError(f"{where}.trigger_days: {list(prog.trigger_days)} must be an ordered pair inside the calendar")
 
     def change_hours(self, scenario: Scenario) -> list[float]:
-        """Hours at which this policy changes some customer's buying intensity."""
-        return []
+        """Hours at which this policy may change some customer's buying intensity."""
+        hours = []
+        for wave in self.waves:
+            hours.append(wave.hour_abs)
+            if wave.coupon:
+                hours.extend(wave.coupon.window(wave.hour_abs))
+        cal = scenario.calendar
+        for prog in self.programmes:
+            hours.extend(24.0 * d + prog.hour for d in range(cal.start_day, cal.end_day + 1))
+            if prog.coupon and prog.coupon.valid_days:
+                hours.extend(prog.coupon.window(cal.start_hour))
+        return hours
+
+    def is_empty(self) -> bool:
+        return not self.waves and not self.programmes
+
+
+def _check_refs(scenario: Scenario, where: str, channel: str, audience: Audience, coupon: Coupon | None) -> None:
+    from sim.scenario import SEGMENTS
+
+    if channel not in scenario.channels:
+        raise ValueError(f"{where}.channel: unknown channel {channel!r}; expected one of {sorted(scenario.channels)}")
+    for seg in audience.segments or []:
+        if seg not in SEGMENTS:
+            raise ValueError(f"{where}.audience.segments: unknown segment {seg!r}; expected some of {list(SEGMENTS)}")
+    for cat in audience.categories or []:
+        if cat not in scenario.population.categories:
+            raise ValueError(f"{where}.audience.categories: unknown category {cat!r}; "
+                             f"expected some of {list(scenario.population.categories)}")
+    cal = scenario.calendar
+    if coupon and coupon.valid_days and not (cal.start_day <= coupon.valid_days[0] and coupon.valid_days[1] <= cal.end_day):
+        raise ValueError(f"{where}.coupon.valid_days: {list(coupon.valid_days)} lie outside the calendar "
+                         f"{cal.start_day}..{cal.end_day}")

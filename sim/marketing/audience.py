@@ -1,0 +1,28 @@
+"""Selecting an action's audience from the population's columns."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.marketing.policy import Audience
+from sim.population import SEGMENT_INDEX, Population
+
+
+def select(audience: Audience, pop: Population, t: float, categories: list[str]) -> np.ndarray:
+    """Indices of customers who had joined by hour t and match every filter of `audience`."""
+    mask = pop.joined <= t
+    if audience.segments is not None:
+        mask &= np.isin(pop.segment, [SEGMENT_INDEX[s] for s in audience.segments])
+    if audience.categories is not None:
+        mask &= np.isin(pop.category, [categories.index(c) for c in audience.categories])
+    if audience.customers == "new":
+        mask &= pop.is_new
+    elif audience.customers == "returning":
+        mask &= ~pop.is_new
+    if audience.min_days_since_purchase is not None or audience.max_days_since_purchase is not None:
+        age = (t - pop.last_order) / 24.0
+        if audience.min_days_since_purchase is not None:
+            mask &= age >= audience.min_days_since_purchase
+        if audience.max_days_since_purchase is not None:
+            mask &= age <= audience.max_days_since_purchase
+    return np.flatnonzero(mask)

@@ -1,0 +1,109 @@
+"""Coupons held by customers: issuing under a budget cap, and redeeming on orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.marketing.policy import Coupon
+
+
+@dataclass
+class CouponStats:
+    """Running totals for one coupon definition; cost is the discount actually redeemed, yuan."""
+
+    issued: int = 0
+    redeemed: int = 0
+    cost: float = 0.0
+
+
+@dataclass
+class CouponBook:
+    """One coupon slot per customer: the latest unexpired, unredeemed coupon they hold.
+
+    A customer is only issued a coupon when the slot is free (none held, or the held one has
+    expired or been used) and they have received fewer than the definition's `per_customer`.
+    """
+
+    sensitivity: np.ndarray  # per customer, mean 1
+    threshold: np.ndarray = field(init=False)
+    discount: np.ndarray = field(init=False)
+    start: np.ndarray = field(init=False)
+    end: np.ndarray = field(init=False)
+    lift: np.ndarray = field(init=False)  # multiplier on response and buying while held
+    top_up: np.ndarray = field(init=False)
+    spec: np.ndarray = field(init=False)
+    stats: dict[str, CouponStats] = field(default_factory=dict)
+    _received: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.sensitivity)
+        self.threshold, self.discount, self.lift, self.top_up = (np.zeros(n) for _ in range(4))
+        self.start, self.end = np.full(n, np.inf), np.full(n, -np.inf)
+        self.spec = np.full(n, -1, dtype=np.int32)
+        self._names: list[str] = []
+
+    def issue(self, name: str, coupon: Coupon, customers: np.ndarray, sent_at: float,
+              order: np.ndarray) -> np.ndarray:
+        """Give `coupon` to as many of `customers` as allowed, in the random `order` given.
+
+        Returns the customers who received one. Never issues more than budget / discount.
+        """
+        stats = self.stats.setdefault(name, CouponStats())
+        received = self._received.setdefault(name, np.zeros(len(self.sensitivity), dtype=np.int32))
+        if name not in self._names:
+            self._names.append(name)
+        candidates = customers[np.argsort(order, kind="stable")]
+        free = (self.end[candidates] <= sent_at) | (self.spec[candidates] < 0)
+        candidates = candidates[free & (received[candidates] < coupon.per_customer)]
+        room = coupon.max_issued - stats.issued
+        if np.isfinite(room):
+            candidates = candidates[: max(int(room), 0)]
+        start, end = coupon.window(sent_at)
+        self.threshold[candidates] = coupon.threshold
+        self.discount[candidates] = coupon.discount
+        self.start[candidates], self.end[candidates] = start, end
+        self.lift[candidates] = 1.0 + coupon.lift * coupon.depth * self.sensitivity[candidates]
+        self.top_up[candidates] = coupon.top_up
+        self.spec[candidates] = self._names.index(name)
+        received[candidates] += 1
+        stats.issued += len(candidates)
+        return candidates
+
+    def holding(self, t: float) -> np.ndarray:
+        """Mask of customers holding a coupon valid at hour t."""
+        return (self.start <= t) & (t < self.end)
+
+    def intensity(self, t: float) -> np.ndarray:
+        """Buying multiplier at hour t: the coupon's lift while valid, else 1."""
+        return np.where(self.holding(t), self.lift, 1.0)
+
+    def redeem(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Apply held coupons to orders: the first qualifying order of each holder uses it.
+
+        An order qualifies while the coupon is valid if its value reaches the threshold, or
+        falls short by at most `top_up` of it, in which case the basket is topped up to the
+        threshold. Returns (values after top-up, coupon discount per order).
+        """
+        value = value.copy()
+        discount = np.zeros(len(customer))
+        valid = (self.start[customer] <= time) & (time < self.end[customer])
+        reach = value >= self.threshold[customer] * (1.0 - self.top_up[customer])
+        candidates = np.flatnonzero(valid & reach)
+        if candidates.size == 0:
+            return value, discount
+        candidates = candidates[np.argsort(time[candidates], kind="stable")]
+        _, first = np.unique(customer[candidates], return_index=True)
+        use = candidates[first]
+        who = customer[use]
+        value[use] = np.maximum(value[use], self.threshold[who])
+        discount[use] = self.discount[who]
+        for spec_id in np.unique(self.spec[who]):
+            stats = self.stats[self._names[spec_id]]
+            mine = self.spec[who] == spec_id
+            stats.redeemed += int(mine.sum())
+            stats.cost += float(self.discount[who][mine].sum())
+        self.end[who] = -np.inf  # used up
+        self.spec[who] = -1
+        return value, discount

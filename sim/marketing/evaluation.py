@@ -1,0 +1,138 @@
+"""What a policy's marketing cost and brought: spend, coupons, and lift over the holdout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.marketing.runtime import PolicyRuntime
+
+HORIZONS_DAYS = (2, 10, 30)
+
+MARKETING_METRICS = (
+    "messages", "message_cost", "opt_outs", "responses", "coupons_issued", "coupons_redeemed",
+    "redemption_rate", "coupon_cost", "marketing_spend", "assigned", "held_out",
+    "incremental_orders", "incremental_gmv", "incremental_net_profit", "roms",
+)
+"""Per replication and policy; money in yuan. Incremental figures compare customers assigned
+to the policy's actions with their randomly held-out twins, after first exposure, scaled to
+the assigned group; they are NaN without a holdout. roms = incremental GMV / marketing spend."""
+
+
+def marketing_metrics(rt: PolicyRuntime | None, orders: dict[str, np.ndarray], n: int) -> dict[str, float]:
+    """The MARKETING_METRICS of one policy in one replication."""
+    if rt is None:
+        return {m: (np.nan if m in ("redemption_rate", "incremental_orders", "incremental_gmv",
+                                    "incremental_net_profit", "roms") else 0.0) for m in MARKETING_METRICS}
+    ch = rt.mailbox.stats.values()
+    cp = rt.coupons.stats.values()
+    message_cost = float(sum(s.cost for s in ch))
+    issued, redeemed = sum(s.issued for s in cp), sum(s.redeemed for s in cp)
+    coupon_cost = float(sum(s.cost for s in cp))
+    spend = message_cost + coupon_cost
+    lift = _holdout_lift(rt, orders, n)
+    return {
+        "messages": float(sum(s.messages for s in ch)),
+        "message_cost": message_cost,
+        "opt_outs": float(sum(s.opt_outs for s in ch)),
+        "responses": float(sum(s.responses for s in ch)),
+        "coupons_issued": float(issued),
+        "coupons_redeemed": float(redeemed),
+        "redemption_rate": redeemed / issued if issued else np.nan,
+        "coupon_cost": coupon_cost,
+        "marketing_spend": spend,
+        **lift,
+        "roms": lift["incremental_gmv"] / spend if spend > 0 else np.nan,
+    }
+
+
+def _holdout_lift(rt: PolicyRuntime, orders: dict[str, np.ndarray], n: int) -> dict[str, float]:
+    """Assigned minus held-out mean per customer after first exposure, times the assigned count."""
+    exposed = np.isfinite(rt.first_exposed)
+    assigned = exposed & ~rt.held_out
+    held = exposed & rt.held_out
+    after = orders["time"] >= rt.first_exposed[orders["customer"]]
+    cust = orders["customer"][after]
+    per = {
+        "orders": np.bincount(cust, minlength=n).astype(float),
+        "gmv": np.bincount(cust, weights=orders["paid"][after], minlength=n),
+        "net_profit": np.bincount(cust, weights=orders["profit"][after], minlength=n) - _message_cost(rt, n),
+    }
+    out = {"assigned": float(assigned.sum()), "held_out": float(held.sum())}
+    for name, x in per.items():
+        diff = x[assigned].mean() - x[held].mean() if assigned.any() and held.any() else np.nan
+        out[f"incremental_{name}"] = float(diff * assigned.sum())
+    return out
+
+
+def _message_cost(rt: PolicyRuntime, n: int) -> np.ndarray:
+    """Message cost per customer is not tracked individually; spread it over the assigned."""
+    cost = np.zeros(n)
+    assigned = np.isfinite(rt.first_exposed) & ~rt.held_out
+    if assigned.any():
+        cost[assigned] = sum(s.cost for s in rt.mailbox.stats.values()) / assigned.sum()
+    return cost
+
+
+def channel_table(rt: PolicyRuntime | None) -> pd.DataFrame:
+    """Messages, cost, opt-outs, responses and churn per channel."""
+    rows = [] if rt is None else [
+        {"channel": name, "messages": s.messages, "cost": s.cost, "opt_outs": s.opt_outs,
+         "responses": s.responses, "churned": s.churned}
+        for name, s in rt.mailbox.stats.items()
+    ]
+    return pd.DataFrame(rows, columns=["channel", "messages", "cost", "opt_outs", "responses", "churned"])
+
+
+def coupon_table(rt: PolicyRuntime | None) -> pd.DataFrame:
+    """Issued, redeemed, redemption rate and cost per coupon (named by the action issuing it)."""
+    rows = [] if rt is None else [
+        {"coupon": name, "issued": s.issued, "redeemed": s.redeemed,
+         "redemption_rate": s.redeemed / s.issued if s.issued else np.nan, "cost": s.cost}
+        for name, s in rt.coupons.stats.items()
+    ]
+    return pd.DataFrame(rows, columns=["coupon", "issued", "redeemed", "redemption_rate", "cost"])
+
+
+def repurchase_table(rt: PolicyRuntime | None, orders: dict[str, np.ndarray], end: float) -> pd.DataFrame:
+    """Share of customers ordering within 2, 10 and 30 days after each action: assigned vs held out.
+
+    Sends of the same action are pooled; a send whose horizon runs past the calendar end is
+    left out of that horizon (it would be censored).
+    """
+    cols = ["action", "horizon_days", "assigned_n", "assigned_rate", "held_out_n", "held_out_rate"]
+    if rt is None or not rt.exposures:
+        return pd.DataFrame(columns=cols)
+    within = _OrderIndex(orders)
+    totals: dict[tuple[str, int], np.ndarray] = {}
+    for e in rt.exposures:
+        for h in HORIZONS_DAYS:
+            if e.t + 24.0 * h > end:
+                continue
+            acc = totals.setdefault((e.action, h), np.zeros(4))
+            acc += [len(e.assigned), within(e.assigned, e.t, h).sum(),
+                    len(e.held_out), within(e.held_out, e.t, h).sum()]
+    rows = [{"action": a, "horizon_days": h, "assigned_n": v[0], "assigned_rate": v[1] / v[0] if v[0] else np.nan,
+             "held_out_n": v[2], "held_out_rate": v[3] / v[2] if v[2] else np.nan}
+            for (a, h), v in totals.items()]
+    return pd.DataFrame(rows, columns=cols)
+
+
+class _OrderIndex:
+    """Orders sorted by (customer, time) under one numeric key, to find next orders fast."""
+
+    def __init__(self, orders: dict[str, np.ndarray]):
+        by = np.lexsort((orders["time"], orders["customer"]))
+        self.cust, self.time = orders["customer"][by], orders["time"][by]
+        self.t0 = float(self.time.min()) if len(self.time) else 0.0
+        self.span = float(self.time.max()) - self.t0 + 1.0 if len(self.time) else 1.0
+        self.key = self.cust * self.span + (self.time - self.t0)
+
+    def __call__(self, who: np.ndarray, t: float, days: float) -> np.ndarray:
+        """Whether each customer in `who` ordered in (t, t + days]."""
+        if who.size == 0 or self.key.size == 0:
+            return np.zeros(len(who), dtype=bool)
+        idx = np.searchsorted(self.key, who * self.span + max(t - self.t0, -0.5), side="right")
+        ok = idx < len(self.key)
+        idx = np.minimum(idx, len(self.key) - 1)
+        return ok & (self.cust[idx] == who) & (self.time[idx] <= t + 24.0 * days)

@@ -1,0 +1,160 @@
+"""Playing a policy inside the engine: SimPy processes for its waves and programmes.
+
+A wave process sleeps until its hour, brings the population up to date, selects its
+audience, holds out the policy's holdout share, and sends. A programme process wakes daily,
+enrols customers on its trigger and sends each enrolled customer's next cycle when due.
+Sends reach customers, issue coupons, book the orders responders will place, and may opt
+customers out or drive them away (see sim.marketing.messaging).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import streams
+from sim.engine import Engine
+from sim.marketing.audience import select
+from sim.marketing.coupons import CouponBook
+from sim.marketing.messaging import Mailbox, Send
+from sim.marketing.policy import Coupon, Policy, Programme, Wave
+from sim.scenario import SEGMENTS, Scenario
+
+_WAVE, _PROGRAMME = 0, 1
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """One send of one action: customers assigned to receive it and their held-out twins."""
+
+    action: str
+    t: float
+    assigned: np.ndarray
+    held_out: np.ndarray
+
+
+class PolicyRuntime:
+    """The state of one policy during one replication (implements sim.engine.Marketing)."""
+
+    def __init__(self, scenario: Scenario, name: str, policy: Policy, sensitivity: np.ndarray,
+                 holdout_draw: np.ndarray, members: np.ndarray | None = None):
+        self.scenario, self.name, self.policy = scenario, name, policy
+        n = len(sensitivity)
+        self.held_out = holdout_draw < policy.holdout
+        self.members = members  # customers this policy may act on (None: everyone)
+        self.mailbox = Mailbox(n)
+        self.coupons = CouponBook(sensitivity)
+        self.exposures: list[Exposure] = []
+        self.first_exposed = np.full(n, np.inf)
+        self.engine: Engine | None = None
+        self._categories = list(scenario.population.categories)
+
+    # --- the engine's side of the protocol -------------------------------------------------
+    def start(self, engine: Engine) -> None:
+        self.engine = engine
+        for i, wave in enumerate(self.policy.waves):
+            engine.env.process(self._wave(i, wave))
+        for j, prog in enumerate(self.policy.programmes):
+            engine.env.process(self._programme(j, prog))
+
+    def intensity(self, t0: float) -> np.ndarray | None:
+        return self.coupons.intensity(t0) if self.coupons.stats else None
+
+    def redeem(self, customer, time, value):
+        return self.coupons.redeem(customer, time, value)
+
+    # --- processes --------------------------------------------------------------------------
+    def _wave(self, i: int, wave: Wave):
+        """Sleep until the wave's hour, then send it."""
+        env = self.engine.env
+        yield env.timeout(max(wave.hour_abs - env.now, 0.0))
+        self.engine.advance(env.now)
+        audience = select(wave.audience, self.engine.pop, env.now, self._categories)
+        self._send(wave.name or f"wave{i + 1}_d{wave.day}", wave.channel, audience, wave.coupon,
+                   wave.converts_on_event_day, key=(_WAVE, i))
+
+    def _programme(self, j: int, prog: Programme):
+        """Wake daily: enrol on the trigger, stop on purchase, send the cycles that are due."""
+        env, pop = self.engine.env, self.engine.pop
+        n = len(pop)
+        enrolled_at = np.full(n, np.nan)
+        next_due = np.full(n, np.inf)
+        sent = np.zeros(n, dtype=np.int32)
+        cal = self.scenario.calendar
+        for day in range(cal.start_day, cal.end_day + 1):
+            t = 24.0 * day + prog.hour
+            yield env.timeout(t - env.now)
+            self.engine.advance(t)
+            new, when = self._triggered(prog, day, t)
+            new = new[np.isnan(enrolled_at[new])]
+            enrolled_at[new] = when[new] if when is not None else t
+            next_due[new] = enrolled_at[new] + 24.0 * prog.after_days
+            if prog.stop_on_purchase:
+                bought = ~np.isnan(enrolled_at) & (pop.last_order > enrolled_at)
+                next_due[bought] = np.inf
+            due = np.flatnonzero((next_due <= t + 1e-9) & (sent < prog.cycles))
+            sent[due] += 1
+            next_due[due] += 24.0 * prog.every_days
+            self._send(prog.name, prog.channel, due, prog.coupon, False, key=(_PROGRAMME, j, day - cal.start_day))
+
+    def _triggered(self, prog: Programme, day: int, t: float) -> tuple[np.ndarray, np.ndarray | None]:
+        """Customers meeting the programme's trigger at hour t, and when they met it."""
+        pop = self.engine.pop
+        candidates = select(prog.audience, pop, t, self._categories)
+        if prog.trigger_days is not None:
+            lo, hi = 24.0 * prog.trigger_days[0], 24.0 * (prog.trigger_days[1] + 1)
+        else:
+            lo, hi = -np.inf, np.inf
+        if prog.trigger == "inactive":
+            if not lo <= t < hi:
+                return candidates[:0], None
+            idle = (t - pop.last_order[candidates]) / 24.0 >= prog.inactive_days
+            return candidates[idle], None
+        joined = pop.joined[candidates]
+        candidates = candidates[pop.acquired[candidates] & (joined >= lo) & (joined < hi)]
+        if prog.trigger == "first_purchase" and prog.min_spend > 0:
+            paid = self.engine.first_value[candidates] * (1.0 - self.engine.calendar.discount_at(pop.joined[candidates]))
+            candidates = candidates[paid >= prog.min_spend]
+        return candidates, pop.joined
+
+    # --- one send ---------------------------------------------------------------------------
+    def _send(self, action: str, channel_name: str, audience: np.ndarray, coupon: Coupon | None,
+              cart: bool, key: tuple[int, ...]) -> None:
+        engine, pop, t = self.engine, self.engine.pop, self.engine.env.now
+        if self.members is not None:
+            audience = audience[self.members[audience]]
+        audience = self.mailbox.reachable(channel_name, audience)
+        held = self.held_out[audience]
+        assigned = audience[~held]
+        self.exposures.append(Exposure(action, t, assigned, audience[held]))
+        np.minimum.at(self.first_exposed, audience, t)
+        if assigned.size == 0:
+            return
+        channel = self.scenario.channels[channel_name]
+        u = streams.generator(engine.seed, engine.replication, streams.MARKETING, *key).random((5, len(pop)))
+        reached = assigned[u[0, assigned] < channel.reach]
+        lift, start = None, np.full(len(reached), t)
+        if coupon is not None:
+            got = np.zeros(len(pop), dtype=bool)
+            got[self.coupons.issue(action, coupon, reached, t, order=u[4, reached])] = True
+            lift = np.where(got[reached], self.coupons.lift[reached], 1.0)
+            start = np.where(got[reached], np.maximum(self.coupons.start[reached], t), t)
+        scale = self._segment_scale(channel_name)[pop.segment[reached]]
+        outcome = self.mailbox.deliver(Send(channel_name, channel, reached, t, lift), scale,
+                                       pop.remaining > 0, u[1:4])
+        rng = streams.generator(engine.seed, engine.replication, streams.MARKETING, *key, 1)
+        responders = outcome.responders
+        if cart and t < 0:
+            cal = engine.calendar
+            g0, g1 = cal.clock(0.0), cal.clock(24.0)
+            times = cal.clock_inverse(g0 + rng.random(len(responders)) * (g1 - g0))
+        else:
+            first = start[np.searchsorted(reached, responders)]
+            times = first + rng.random(len(responders)) * channel.response_hours
+        engine.order_later(responders, times)
+        engine.churn(outcome.churned, t)
+
+    def _segment_scale(self, channel_name: str) -> np.ndarray:
+        factors = self.scenario.channels[channel_name].segment_response
+        return np.array([factors.get(s, 1.0) for s in SEGMENTS])
