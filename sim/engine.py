@@ -12,7 +12,7 @@ SimPy holds the calendar: processes yield until the next change and call `advanc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Sequence
 
 import numpy as np
 import simpy
@@ -79,21 +79,29 @@ class OrderLog:
         return {k: v[order] for k, v in out.items()}
 
 
-class Marketing(Protocol):
-    """What the engine needs from a policy being played (see sim.marketing.runtime)."""
+class Plugin:
+    """Something that acts on the population during a run: a policy, a pre-sale, ...
 
-    def start(self, engine: Engine) -> None: ...
+    `start` registers its SimPy processes; `intensity` may return a per-customer multiplier of
+    purchase rates for the stretch starting at t0; `redeem` may change new orders' values and
+    return a discount per order. The defaults do nothing.
+    """
 
-    def intensity(self, t0: float) -> np.ndarray | None: ...
+    def start(self, engine: Engine) -> None:
+        pass
 
-    def redeem(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+    def intensity(self, t0: float) -> np.ndarray | None:
+        return None
+
+    def redeem(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        return value, None
 
 
 class Engine:
     """Simulates one policy over the calendar on a private copy of the population."""
 
     def __init__(self, calendar: Calendar, population: Population, first_value: np.ndarray,
-                 spend_shape: float, seed: int, replication: int, marketing: Marketing | None = None):
+                 spend_shape: float, seed: int, replication: int, plugins: Sequence[Plugin] = ()):
         self.env = simpy.Environment(initial_time=calendar.start)
         self.calendar = calendar
         self.pop = population
@@ -101,7 +109,7 @@ class Engine:
         self.spend_shape = spend_shape
         self.seed = seed
         self.replication = replication
-        self.marketing = marketing
+        self.plugins = list(plugins)
         self.drawn_to = calendar.start
         self.orders = OrderLog.empty()
         self.churned_at = np.full(len(population), np.nan)
@@ -110,8 +118,8 @@ class Engine:
     def run(self, change_hours: list[float]) -> None:
         """Run the SimPy calendar to the end, stepping the population at each change hour."""
         self.env.process(self._calendar(change_hours))
-        if self.marketing is not None:
-            self.marketing.start(self)
+        for plugin in self.plugins:
+            plugin.start(self)
         self.env.run(until=self.calendar.end)
         self.advance(self.calendar.end)
 
@@ -147,8 +155,11 @@ class Engine:
         idx = np.flatnonzero((pop.remaining > 0) & (pop.joined < t1))
         g_start = self.calendar.clock(np.maximum(pop.joined[idx], t0))
         g_end = float(self.calendar.clock(t1))
-        boost = self.marketing.intensity(t0) if self.marketing is not None else None
-        rate = pop.lam[idx] if boost is None else pop.lam[idx] * boost[idx]
+        rate = pop.lam[idx]
+        for plugin in self.plugins:
+            boost = plugin.intensity(t0)
+            if boost is not None:
+                rate = rate * boost[idx]
         count = np.minimum(poisson_inverse(u_all[idx], rate * (g_end - g_start)), pop.remaining[idx])
         buyers, k = idx[count > 0], count[count > 0]
         who = np.repeat(buyers, k)
@@ -162,8 +173,10 @@ class Engine:
         pop = self.pop
         values = pop.value[who] * rng.gamma(self.spend_shape, 1.0, len(who)) / self.spend_shape
         coupon = np.zeros(len(who))
-        if self.marketing is not None:
-            values, coupon = self.marketing.redeem(who, times, values)
+        for plugin in self.plugins:
+            values, off = plugin.redeem(who, times, values)
+            if off is not None:
+                coupon += off
         self.orders.add(who, times, values, coupon, induced=induced)
         if not induced:
             # A response order does not use up a dropout chance: dropout-after-purchase belongs

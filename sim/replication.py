@@ -67,7 +67,8 @@ def play(scenario: Scenario, calendar: Calendar, world: World, name: str, seed: 
     pop = world.population.copy()
     runtime = None if policy.is_empty() else PolicyRuntime(scenario, name, policy, pop.sensitivity,
                                                             world.holdout_draw)
-    engine = Engine(calendar, pop, world.first_value, scenario.population.spend.p, seed, replication, runtime)
+    engine = Engine(calendar, pop, world.first_value, scenario.population.spend.p, seed, replication,
+                    [runtime] if runtime else [])
     engine.run(hours)
     return engine, runtime
 

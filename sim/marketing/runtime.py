@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import streams
-from sim.engine import Engine
+from sim.engine import Engine, Plugin
 from sim.marketing.audience import select
 from sim.marketing.coupons import CouponBook
 from sim.marketing.messaging import Mailbox, Send
@@ -34,8 +34,8 @@ class Exposure:
     held_out: np.ndarray
 
 
-class PolicyRuntime:
-    """The state of one policy during one replication (implements sim.engine.Marketing)."""
+class PolicyRuntime(Plugin):
+    """The state of one policy during one replication, played as an engine plugin."""
 
     def __init__(self, scenario: Scenario, name: str, policy: Policy, sensitivity: np.ndarray,
                  holdout_draw: np.ndarray, members: np.ndarray | None = None):
