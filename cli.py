@@ -170,5 +170,190 @@ def calibrate(
     out.print(f"Wrote {', '.join(result.files)} to [bold]{result.out_dir}[/]")
 
 
+def _p(value: float) -> str:
+    if value != value:
+        return "-"
+    return f"{value:.4f}" if value >= 0.0001 else "<0.0001"
+
+
+def _value(value: float, kind: str, signed: bool = False, unit: bool = True) -> str:
+    if value != value:
+        return "-"
+    sign = "+" if signed else ""
+    if kind == "proportion":
+        return f"{value * 100:{sign}.2f}" + ((" pt" if signed else " %") if unit else "")
+    return f"{value:{sign},.2f}" if abs(value) < 1000 else f"{value:{sign},.0f}"
+
+
+def _decision(text: str) -> str:
+    style = {"better": "green", "non-inferior": "green", "worse": "red", "inferior": "red"}.get(text)
+    text = "none detected" if text == "no detectable difference" else text
+    return f"[{style}]{text}[/]" if style else text
+
+
+def print_comparison(table, title: str, alpha: float) -> None:
+    """One table per arm against the control, one row per metric; rates in % and points."""
+    out.print(title, highlight=False, soft_wrap=True)
+    for arm, rows in table.groupby("arm", sort=False):
+        view = Table(title=f"[bold]{arm}[/] vs {rows['control'].iloc[0]}", title_justify="left",
+                     box=None, padding=(0, 1, 0, 0), header_style="bold underline")
+        view.add_column("metric", min_width=8, overflow="fold")
+        for column in ("control", "arm", "diff", f"{1 - alpha:.0%} CI", "lift", "p", "adj. p"):
+            view.add_column(column, justify="right", overflow="fold")
+        view.add_column("decision", min_width=8, overflow="fold")
+        for _, r in rows.iterrows():
+            k = "proportion" if r["metric"].endswith("rate") else r["kind"]
+            view.add_row(r["metric"] if r["role"] == "primary" else f"{r['metric']} (guardrail)",
+                         _value(r["estimate_control"], k), _value(r["estimate_arm"], k),
+                         _value(r["difference"], k, signed=True),
+                         f"{_value(r['ci_low'], k, True, False)}..{_value(r['ci_high'], k, True, False)}",
+                         "-" if r["lift"] != r["lift"] else f"{r['lift']:+.0%}",
+                         _p(r["p_value"]), _p(r["p_adjusted"]), _decision(r["decision"]))
+        out.print(view)
+
+
+def _split_list(text: Optional[str]) -> Optional[list[str]]:
+    return None if text is None else [m.strip() for m in text.split(",") if m.strip()]
+
+
+@app.command()
+def compare(
+    folder: Path = typer.Argument(..., help="Run folder written by `sim run` (results/<scenario>-<time>)."),
+    control: Optional[str] = typer.Option(
+        None, "--control", help="Control policy (default: one named no_*, none, baseline or control, else the first)."),
+    metrics: Optional[str] = typer.Option(
+        None, "--metrics", help="Comma-separated metric columns (default: orders, gmv, gross_profit, "
+                                "repurchase_rate, and net_profit, marketing_spend when present)."),
+    alpha: float = typer.Option(0.05, "--alpha", help="Level of the intervals and decisions."),
+    adjust: str = typer.Option("holm", "--adjust", help="holm (family-wise) or bh (false discovery rate)."),
+) -> None:
+    """Compare every policy of a run with the control on paired differences over replications."""
+    from sim.comparison import COMPARISON_FILE, compare_run, write_comparison
+
+    with user_errors():
+        table = compare_run(folder, control, _split_list(metrics), alpha=alpha, adjust=adjust)
+        path = write_comparison(table, Path(folder) / COMPARISON_FILE)
+    reps = int(table["n_control"].max()) if len(table) else 0
+    print_comparison(table, f"{Path(folder).name}: each policy vs the control on {reps} paired "
+                            f"replications; p adjusted by {adjust}", alpha)
+    out.print(f"Wrote [bold]{path}[/]", soft_wrap=True)
+
+
+@app.command()
+def plan(
+    baseline: Optional[float] = typer.Option(None, "--baseline", help="Control rate of a 0/1 outcome, e.g. 0.05."),
+    mde: Optional[float] = typer.Option(
+        None, "--mde", help="Effect to detect: absolute points for a rate (0.01 = one point), yuan with --sd."),
+    n: Optional[int] = typer.Option(None, "--n", help="Customers per arm; prints the detectable effect instead."),
+    sd: Optional[float] = typer.Option(None, "--sd", help="Per-customer standard deviation of a money metric (yuan)."),
+    alpha: float = typer.Option(0.05, "--alpha", help="Family-wise level over all arms (two-sided)."),
+    power: float = typer.Option(0.8, "--power", help="Chance of detecting the effect in each comparison."),
+    arms: int = typer.Option(2, "--arms", help="Arms including the control."),
+) -> None:
+    """Customers per arm needed for a test, or (with --n) the effect a given size can detect."""
+    from sim.comparison import plan as make_plan
+
+    with user_errors():
+        p = make_plan(baseline=baseline, mde=mde, n=n, sd=sd, alpha=alpha, power=power, arms=arms)
+    rate = p.kind == "proportion"
+    view = Table(title=f"Test plan ({'rate' if rate else 'money metric'}, two-sided)", title_justify="left")
+    view.add_column("quantity")
+    view.add_column("value", justify="right")
+    if rate:
+        view.add_row("control rate", f"{p.baseline:.2%}")
+        view.add_row("detectable effect" if p.solved_for == "mde" else "effect to detect",
+                     f"{p.mde * 100:+.2f} points ({p.baseline:.2%} -> {p.baseline + p.mde:.2%}, "
+                     f"{p.mde / p.baseline:+.1%})")
+        view.add_row("Cohen's h", f"{p.effect_size:.4f}")
+    else:
+        view.add_row("standard deviation", f"{_fmt(p.sd)} yuan")
+        view.add_row("detectable effect" if p.solved_for == "mde" else "effect to detect",
+                     f"{p.mde:+,.2f} yuan per customer")
+        view.add_row("Cohen's d", f"{p.effect_size:.4f}")
+    view.add_row("customers per arm", f"{p.n_per_arm:,}")
+    view.add_row(f"customers in all ({p.arms} arms)", f"{p.total:,}")
+    view.add_row("alpha per comparison", f"{p.alpha_per_comparison:.4g}"
+                 + (f" ({p.alpha:g} over {p.arms - 1})" if p.arms > 2 else ""))
+    view.add_row("power", f"{p.power:.0%}")
+    out.print(view)
+    out.print(f"Method: {p.method}.", highlight=False)
+
+
+def _guardrail(text: str):
+    from sim.analysis import Guardrail
+
+    column, _, rest = text.partition(":")
+    margin, _, direction = rest.partition(":")
+    try:
+        value = float(margin)
+    except ValueError:
+        value = float("nan")
+    if not column or not value > 0 or direction not in ("", "higher", "lower"):
+        raise typer.BadParameter(f"{text!r}: write COLUMN:MARGIN with a positive margin in the column's "
+                                 "units, e.g. unsubscribed:0.002 (add :higher when higher is better)",
+                                 param_hint="--guardrail")
+    return column, Guardrail(value, higher_is_better=direction == "higher")
+
+
+def _shares(items: list[str]) -> dict[str, float]:
+    shares = {}
+    for text in items:
+        name, _, share = text.rpartition("=")
+        try:
+            shares[name.strip()] = float(share)
+        except ValueError:
+            raise typer.BadParameter(f"{text!r}: write ARM=SHARE, e.g. 'No E-Mail=1'", param_hint="--split") from None
+    return shares
+
+
+def print_srm(result) -> None:
+    """The sample-ratio check: customers per arm against the planned split."""
+    counts = ", ".join(f"{arm} {n:,} (planned {e:,.0f})" for arm, n, e in
+                       zip(result.counts, result.srm.observed, result.srm.expected))
+    verdict = ("[bold red]MISMATCH: the split is not what was planned; find the cause before trusting "
+               "the comparison[/]" if result.srm.mismatch else "no mismatch")
+    out.print(f"Sample ratio: {counts}; chi-square {result.srm.statistic:.2f}, "
+              f"p = {_p(result.srm.p_value)}: {verdict}", soft_wrap=True)
+
+
+@app.command()
+def analyze(
+    export: Path = typer.Argument(..., help="Experiment export (CSV, one row per customer)."),
+    arm: str = typer.Option(..., "--arm", help="Column with each customer's arm."),
+    control: str = typer.Option(..., "--control", help="Label of the control arm in that column."),
+    metric: list[str] = typer.Option(..., "--metric", help="Outcome column (repeat): 0/1 rate or money per customer."),
+    covariate: Optional[str] = typer.Option(
+        None, "--covariate", help="Pre-period column for CUPED variance reduction of money metrics."),
+    guardrail: list[str] = typer.Option(
+        [], "--guardrail",
+        help="COLUMN:MARGIN (repeat): may worsen by at most MARGIN; add :higher when higher is better."),
+    split: list[str] = typer.Option(
+        [], "--split",
+        help="ARM=SHARE (repeat, one per arm): planned split for the sample-ratio check (default equal)."),
+    alpha: float = typer.Option(0.05, "--alpha", help="Level of the intervals and decisions."),
+    adjust: str = typer.Option("holm", "--adjust", help="holm (family-wise) or bh (false discovery rate)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="File encoding (default: detect utf-8 or GBK)."),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="Write the comparison table to this CSV file."),
+) -> None:
+    """Compare the arms of a real experiment (A/B test, holdout) from a per-customer export."""
+    from sim.comparison import analyze_experiment, write_comparison
+
+    guards = dict(_guardrail(g) for g in guardrail)
+    with user_errors():
+        result = analyze_experiment(export, arm, control, metric, covariate=covariate, guardrails=guards,
+                                    planned_shares=_shares(split) or None, alpha=alpha,
+                                    adjust=adjust, encoding=encoding)
+        path = write_comparison(result.table, out_file) if out_file is not None else None
+    total = sum(result.counts.values())
+    print_srm(result)
+    print_comparison(result.table, f"{export.name}: {total:,} customers in {len(result.counts)} arms; "
+                                   f"p adjusted by {adjust}", alpha)
+    cuped = result.table["method"].str.startswith("CUPED")
+    for _, r in result.table[cuped].drop_duplicates("metric").iterrows():
+        out.print(f"{r['metric']}: {r['method']}", highlight=False, soft_wrap=True)
+    if path is not None:
+        out.print(f"Wrote [bold]{path}[/]", soft_wrap=True)
+
+
 if __name__ == "__main__":
     app()
