@@ -81,23 +81,91 @@ def print_summary(summary, metrics: tuple[str, ...], title: str) -> None:
 
 @app.command()
 def run(
-    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML file (not needed with --resume)."),
     replications: Optional[int] = typer.Option(None, "--replications", "-n", min=1, help="Override run.replications."),
     seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0, help="Override run.seed."),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
+                                          help="Local worker processes (default: all cores)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler",
+                                            help="Dask scheduler address (tcp://host:8786), or 'local' for a LocalCluster."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Finish an interrupted run folder (*.incomplete)."),
     results: Path = typer.Option(Path("results"), "--results", help="Folder that receives the run folder."),
 ) -> None:
     """Simulate every policy of SCENARIO for many replications and write a run folder."""
     with user_errors():
-        spec = sim.load_scenario(scenario)
-        with progress_bar(f"{spec.name}") as update:
-            result = sim.run(spec, replications=replications, seed=seed, workers=workers, progress=update)
-        folder = result.write(results)
+        if resume is not None:
+            with progress_bar(resume.name) as update:
+                result = _stopped_run(lambda: sim.resume(resume, workers=workers, scheduler=scheduler,
+                                                         progress=update))
+        else:
+            if scenario is None:
+                raise typer.BadParameter("give a scenario file, or --resume with a run folder")
+            spec = sim.load_scenario(scenario)
+            with progress_bar(spec.name) as update:
+                result = _stopped_run(lambda: sim.run(spec, replications=replications, seed=seed, workers=workers,
+                                                      scheduler=scheduler, progress=update, results_dir=results))
+    _report_run(result)
+
+
+def _stopped_run(start: Callable):
+    """Run, turning a stopped run into its message and exit code (130 if interrupted)."""
+    try:
+        return start()
+    except sim.RunStopped as exc:
+        err.print(f"[bold red]stopped:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(130 if exc.interrupted else 1) from None
+
+
+def _report_run(result) -> None:
+    spec = result.scenario
     markets = any(not p.is_empty() for p in spec.policies.values())
     headline = sim.results.HEADLINE + (sim.results.MARKETING_HEADLINE if markets else ())
-    print_summary(result.summary(), headline, spec.name)
-    out.print(f"{result.scenario.run.replications} replications x {len(spec.policies)} policies "
-              f"in {result.wall_seconds:.1f} s; run folder: [bold]{folder}[/]")
+    if result.sweep:
+        print_sweep(result.sweep_table(), spec.name)
+    else:
+        print_summary(result.summary(), headline, spec.name)
+    if result.comparison is not None:
+        print_comparison(result.comparison, f"Each policy against {result.comparison['control'].iloc[0]} "
+                         "(paired over replications, Holm-adjusted):", 0.05)
+    points = len(result.replications[["point"]].drop_duplicates()) if result.sweep else 1
+    grid = f" x {points} sweep points" if result.sweep else ""
+    out.print(f"{spec.run.replications} replications x {len(spec.policies)} policies{grid} "
+              f"in {result.wall_seconds:.1f} s; run folder: [bold]{result.folder}[/]")
+
+
+@app.command()
+def sweep(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    set_: list[str] = typer.Option([], "--set", help="PATH=V1,V2,... a field to sweep (repeatable); "
+                                   "adds to the scenario's own sweep: section."),
+    replications: Optional[int] = typer.Option(None, "--replications", "-n", min=1, help="Override run.replications."),
+    seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0, help="Override run.seed."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
+                                          help="Local worker processes (default: all cores)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, or 'local'."),
+    results: Path = typer.Option(Path("results"), "--results", help="Folder that receives the run folder."),
+) -> None:
+    """Run SCENARIO over a grid of parameter values; one run folder with the swept values as columns."""
+    with user_errors():
+        spec = sim.load_scenario(scenario)
+        grid = sim.sweep.parse_sets(set_)
+        if not grid and not spec.sweep:
+            raise typer.BadParameter("nothing to sweep: add --set PATH=V1,V2 or a sweep: section")
+        with progress_bar(spec.name) as update:
+            result = _stopped_run(lambda: sim.run(spec, replications=replications, seed=seed, workers=workers,
+                                                  scheduler=scheduler, progress=update, results_dir=results,
+                                                  sweep=grid))
+    _report_run(result)
+
+
+def print_sweep(table, title: str) -> None:
+    """The headline metric across the sweep grid, one row per point and policy."""
+    view = Table(title=f"{title} - {table.attrs.get('metric', '')} across the sweep", title_justify="left")
+    for column in table.columns:
+        view.add_column(str(column), justify="right" if column not in ("policy",) else "left")
+    for _, row in table.iterrows():
+        view.add_row(*[_fmt(v) if isinstance(v, float) else str(v) for v in row])
+    out.print(view)
 
 
 @app.command()

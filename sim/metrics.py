@@ -49,15 +49,15 @@ def headline(engine: Engine, orders: dict[str, np.ndarray], visitors: np.ndarray
     """The headline metrics (see METRICS) from a finished engine and its order table."""
     pop = engine.pop
     base = ~pop.acquired
-    buyer_ids = np.unique(orders["customer"])
-    returning = int(np.count_nonzero(base[buyer_ids]))
+    bought = np.bincount(orders["customer"], minlength=len(pop)) > 0
+    returning = int(np.count_nonzero(bought & base))
     n_orders = len(orders["time"])
     gmv = float(orders["paid"].sum())
     joined = pop.joined < engine.calendar.end
     return {
         "visitors": float(visitors.sum()),
         "orders": float(n_orders),
-        "buyers": float(len(buyer_ids)),
+        "buyers": float(np.count_nonzero(bought)),
         "new_buyers": float(np.count_nonzero(pop.acquired)),
         "returning_buyers": float(returning),
         "gmv": gmv,

@@ -119,10 +119,12 @@ def draw_base(scenario: Scenario, calendar: Calendar, rng: np.random.Generator) 
     segment = assign_segments(t, scenario.population.segments, rng)
     recent = np.isin(segment, [SEGMENT_INDEX["important_value"], SEGMENT_INDEX["important_development"]])
     lapsed = np.isin(segment, [SEGMENT_INDEX["important_retention"], SEGMENT_INDEX["important_maintenance"]])
-    recency_days = np.where(recent, rng.uniform(0, 60, n), np.where(lapsed, rng.uniform(90, 365, n), rng.uniform(0, 365, n)))
+    lo = np.where(recent, 0.0, np.where(lapsed, 90.0, 0.0))
+    hi = np.where(recent, 60.0, 365.0)
+    recency_days = lo + (hi - lo) * rng.random(n)
     noisy_rate = t.lam * rng.lognormal(0.0, 1.0, n)
     is_new = np.zeros(n, dtype=bool)
-    is_new[np.argsort(noisy_rate, kind="stable")[: int(round(scenario.population.new_share * n))]] = True
+    is_new[_top(np.arange(n), noisy_rate, int(round(scenario.population.new_share * n)))] = True
     return Population(
         lam=t.lam, dropout=t.dropout, value=t.value, category=t.category, remaining=t.remaining,
         sensitivity=t.sensitivity, segment=segment, is_new=is_new, acquired=np.zeros(n, dtype=bool),
@@ -133,21 +135,26 @@ def draw_base(scenario: Scenario, calendar: Calendar, rng: np.random.Generator) 
 def assign_segments(t: Traits, shares: dict[str, float], rng: np.random.Generator) -> np.ndarray:
     """Partition customers into RFM groups by spend (M), rate (F) and dropout risk (R)."""
     n = len(t.lam)
-    counts = _counts(np.array([shares[s] for s in SEGMENTS]), n)
-    c = dict(zip(SEGMENTS, counts))
+    c = dict(zip(SEGMENTS, _counts(np.array([shares[s] for s in SEGMENTS]), n)))
     segment = np.full(n, SEGMENT_INDEX["general"], dtype=np.int8)
-    n_important = n - c["general"]
-    important = np.argsort(-t.value, kind="stable")[:n_important]
-    by_rate = important[np.argsort(-t.lam[important], kind="stable")]
-    n_frequent = c["important_value"] + c["important_retention"]
-    for group, (recent, lapsed) in (
-        (by_rate[:n_frequent], ("important_value", "important_retention")),
-        (by_rate[n_frequent:], ("important_development", "important_maintenance")),
-    ):
-        by_risk = group[np.argsort(t.dropout[group], kind="stable")]
-        segment[by_risk[: c[recent]]] = SEGMENT_INDEX[recent]
-        segment[by_risk[c[recent]:]] = SEGMENT_INDEX[lapsed]
+    important = _top(np.arange(n), -t.value, n - c["general"])
+    frequent = _top(important, -t.lam, c["important_value"] + c["important_retention"])
+    occasional = np.setdiff1d(important, frequent, assume_unique=True)
+    for group, recent, lapsed in ((frequent, "important_value", "important_retention"),
+                                  (occasional, "important_development", "important_maintenance")):
+        low_risk = _top(group, t.dropout, c[recent])
+        segment[group] = SEGMENT_INDEX[lapsed]
+        segment[low_risk] = SEGMENT_INDEX[recent]
     return segment
+
+
+def _top(idx: np.ndarray, key: np.ndarray, k: int) -> np.ndarray:
+    """The k members of idx with the smallest key (linear-time selection, not a sort)."""
+    if k <= 0:
+        return idx[:0]
+    if k >= len(idx):
+        return idx
+    return idx[np.argpartition(key[idx], k - 1)[:k]]
 
 
 def _counts(shares: np.ndarray, n: int) -> np.ndarray:

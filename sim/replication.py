@@ -64,7 +64,8 @@ def play(scenario: Scenario, calendar: Calendar, world: World, name: str, seed: 
          hours: list[float]) -> tuple[Engine, PolicyRuntime | None]:
     """Run one policy on a private copy of the world."""
     policy = scenario.policies[name]
-    pop = world.population.copy()
+    last = name == list(scenario.policies)[-1]
+    pop = world.population if last else world.population.copy()  # the last policy may use the original
     runtime = None if policy.is_empty() else PolicyRuntime(scenario, name, policy, pop.sensitivity,
                                                             world.holdout_draw)
     engine = Engine(calendar, pop, world.first_value, scenario.population.spend.p, seed, replication,

@@ -25,59 +25,85 @@ MARKETING_HEADLINE = ("marketing_spend", "coupons_redeemed", "opt_outs", "increm
 
 
 def summarize(replications: pd.DataFrame, confidence: float = 0.95,
-              metrics: tuple[str, ...] | None = None) -> pd.DataFrame:
+              metrics: tuple[str, ...] | None = None, by: tuple[str, ...] = ("policy",)) -> pd.DataFrame:
     """Mean and t-interval over replications of each metric, per policy.
 
-    Returns one row per (policy, metric): n, mean, sd, ci_low, ci_high. Replications where a
+    Returns one row per group of `by` and metric: n, mean, sd, ci_low, ci_high. Replications where a
     metric is undefined (NaN, e.g. lift without a holdout) are left out of its n; with fewer
     than two values the interval is NaN. Default metrics: every numeric column.
     """
     if metrics is None:
-        metrics = tuple(c for c in replications.columns if c not in ("replication", "policy"))
+        metrics = tuple(c for c in replications.columns
+                        if c not in ("replication", *by) and pd.api.types.is_numeric_dtype(replications[c]))
     rows = []
-    for policy, group in replications.groupby("policy", sort=False):
+    for group_key, group in replications.groupby(list(by), sort=False):
+        head = dict(zip(by, group_key))
         for metric in metrics:
             x = group[metric].to_numpy(dtype=float)
             x = x[~np.isnan(x)]
             if len(x) == 0:
-                rows.append({"policy": policy, "metric": metric, "n": 0, "mean": np.nan, "sd": np.nan,
+                rows.append({**head, "metric": metric, "n": 0, "mean": np.nan, "sd": np.nan,
                              "ci_low": np.nan, "ci_high": np.nan})
                 continue
             n, mean = len(x), float(x.mean())
             sd = float(x.std(ddof=1)) if n > 1 else float("nan")
             half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n) if n > 1 else float("nan")
-            rows.append({"policy": policy, "metric": metric, "n": n, "mean": mean, "sd": sd,
+            rows.append({**head, "metric": metric, "n": n, "mean": mean, "sd": sd,
                          "ci_low": mean - half, "ci_high": mean + half})
     return pd.DataFrame(rows)
 
 
 @dataclass
 class RunResult:
-    """Everything a run produced, as DataFrames; `write` saves it as a run folder."""
+    """Everything a run produced, as DataFrames; `write` saves it as a run folder.
+
+    For a sweep, every table starts with a `point` column and one column per swept path,
+    and `sweep` maps each path to the values tried.
+    """
 
     scenario: Scenario
     replications: pd.DataFrame
     daily: pd.DataFrame
     wall_seconds: float
-    workers: int = 1
+    workers: int | None = 1
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # channels, coupons, repurchase, ...
+    scheduler: str | None = None
+    sweep: dict[str, list] = field(default_factory=dict)
+    folder: Path | None = None  # where the run was written, if it was
+    comparison: pd.DataFrame | None = None  # each policy vs the control (sim.comparison.compare_run)
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
-        return summarize(self.replications, confidence)
+        """Mean and 95 % interval per policy (and sweep point) and metric."""
+        keys = ("point", *self.sweep, "policy") if self.sweep else ("policy",)
+        return summarize(self.replications, confidence, by=keys)
 
-    def manifest(self) -> dict:
+    def sweep_table(self, metric: str = "net_profit", confidence: float = 0.95) -> pd.DataFrame:
+        """One metric across the sweep grid: swept values, policy, mean and interval."""
+        rows = self.summary(confidence)
+        rows = rows[rows.metric == metric]
+        table = rows[[*self.sweep, "policy", "mean", "ci_low", "ci_high"]].reset_index(drop=True)
+        table.attrs["metric"] = metric
+        return table
+
+    @staticmethod
+    def base_manifest(scenario: Scenario, sweep: dict, workers: int | None, scheduler: str | None) -> dict:
         return {
             "package": "sim",
             "version": sim.__version__,
-            "scenario": self.scenario.name,
-            "seed": self.scenario.run.seed,
-            "replications": self.scenario.run.replications,
-            "policies": list(self.scenario.policies),
-            "workers": self.workers,
-            "wall_seconds": round(self.wall_seconds, 3),
+            "scenario": scenario.name,
+            "seed": scenario.run.seed,
+            "replications": scenario.run.replications,
+            "policies": list(scenario.policies),
+            "sweep": sweep,
+            "workers": workers,
+            "scheduler": scheduler,
             "python": platform.python_version(),
             "created": datetime.now().isoformat(timespec="seconds"),
         }
+
+    def manifest(self) -> dict:
+        return {**self.base_manifest(self.scenario, self.sweep, self.workers, self.scheduler),
+                "wall_seconds": round(self.wall_seconds, 3), "status": "complete"}
 
     def write(self, results_dir: str | Path = "results") -> Path:
         """Write the run folder results/<scenario>-<timestamp>/ atomically; return its path."""
@@ -87,20 +113,27 @@ class RunResult:
         final = _unused(results_dir / f"{self.scenario.name}-{stamp}")
         tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=results_dir))
         try:
-            self._write_files(tmp)
+            raw = self.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+            raw["sweep"] = self.sweep
+            (tmp / "scenario.yaml").write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True),
+                                               encoding="utf-8")
+            self.write_into(tmp)
             os.replace(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        self.folder = final
         return final
 
-    def _write_files(self, folder: Path) -> None:
-        scenario = self.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-        (folder / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False, allow_unicode=True),
-                                              encoding="utf-8")
+    def write_into(self, folder: Path) -> None:
+        """Write the tables, summary and manifest into an existing folder (manifest last)."""
         self.replications.to_parquet(folder / "replications.parquet", index=False)
         self.daily.to_parquet(folder / "daily.parquet", index=False)
         self.summary().to_csv(folder / "summary.csv", index=False)
+        if self.sweep:
+            self.sweep_table().to_csv(folder / "sweep.csv", index=False)
+        if self.comparison is not None:
+            self.comparison.to_csv(folder / "comparison.csv", index=False)
         for name, table in self.tables.items():
             table.to_parquet(folder / f"{name}.parquet", index=False)
         (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2), encoding="utf-8")
@@ -129,4 +162,7 @@ def load_run(folder: str | Path) -> RunResult:
                 if p.stem not in ("replications", "daily")},
         wall_seconds=manifest.get("wall_seconds", 0.0),
         workers=manifest.get("workers", 1),
+        scheduler=manifest.get("scheduler"),
+        sweep=manifest.get("sweep") or {},
+        folder=folder,
     )

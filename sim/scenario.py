@@ -8,7 +8,7 @@ integers relative to it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -246,6 +246,8 @@ class Scenario(_Model):
     channels: dict[str, Channel] = Field(default_factory=lambda: dict(DEFAULT_CHANNELS))
     policies: dict[str, Policy] = Field(default_factory=lambda: {"baseline": Policy()})
     run: Run = Field(default_factory=Run)
+    sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
+        default_factory=dict, description="field path -> values to try; the run covers their grid")
 
     @field_validator("channels", mode="before")
     @classmethod

@@ -1,0 +1,113 @@
+"""A run folder being written: each finished replication is saved at once, so a run can resume.
+
+While a run is going, its folder is `results/<scenario>-<timestamp>.incomplete/` with the
+resolved scenario, a manifest saying `"status": "incomplete"` and one sub-folder per finished
+(grid point, replication) under `parts/`. When every part is there, the final tables are
+written, the parts are removed and the folder is renamed to `results/<scenario>-<timestamp>/`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from sim.errors import SimError
+from sim.replication import ReplicationOutput
+from sim.scenario import Scenario
+
+INCOMPLETE = ".incomplete"
+
+
+class RunFolderError(SimError):
+    """A folder given to --resume is not a resumable run."""
+
+
+def part_name(point: int, replication: int) -> str:
+    return f"p{point:04d}-r{replication:06d}"
+
+
+class RunFolder:
+    """The on-disk state of a run in progress."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    @classmethod
+    def create(cls, results_dir: Path, scenario: Scenario, sweep: dict, manifest: dict) -> RunFolder:
+        results_dir = Path(results_dir)
+        results_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        name, i = f"{scenario.name}-{stamp}", 1
+        while (results_dir / name).exists() or (results_dir / f"{name}{INCOMPLETE}").exists():
+            i += 1
+            name = f"{scenario.name}-{stamp}-{i}"
+        folder = cls(results_dir / f"{name}{INCOMPLETE}")
+        (folder.path / "parts").mkdir(parents=True)
+        raw = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        raw["sweep"] = sweep
+        _atomic_text(folder.path / "scenario.yaml", yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
+        folder.write_manifest({**manifest, "status": "incomplete"})
+        return folder
+
+    @classmethod
+    def open(cls, path: Path) -> RunFolder:
+        """An interrupted run, for --resume."""
+        folder = cls(Path(path))
+        manifest = folder.path / "manifest.json"
+        if not manifest.is_file():
+            raise RunFolderError(f"{path}: not an interrupted run folder (no manifest.json)")
+        if json.loads(manifest.read_text(encoding="utf-8")).get("status") != "incomplete":
+            raise RunFolderError(f"{path}: this run is already complete")
+        if not (folder.path / "parts").is_dir():
+            raise RunFolderError(f"{path}: not an interrupted run folder (no parts/)")
+        return folder
+
+    def manifest(self) -> dict:
+        return json.loads((self.path / "manifest.json").read_text(encoding="utf-8"))
+
+    def write_manifest(self, manifest: dict) -> None:
+        _atomic_text(self.path / "manifest.json", json.dumps(manifest, indent=2))
+
+    def scenario_raw(self) -> dict:
+        return yaml.safe_load((self.path / "scenario.yaml").read_text(encoding="utf-8"))
+
+    def finished(self) -> set[str]:
+        return {p.name for p in (self.path / "parts").iterdir() if p.is_dir() and not p.name.startswith(".")}
+
+    def save(self, point: int, output: ReplicationOutput) -> None:
+        """Save one finished replication; the part appears whole or not at all."""
+        name = part_name(point, output.replication)
+        tmp = self.path / "parts" / f".{name}"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        pd.DataFrame(output.metrics).to_parquet(tmp / "replications.parquet", index=False)
+        output.daily.to_parquet(tmp / "daily.parquet", index=False)
+        for key, table in output.tables.items():
+            table.to_parquet(tmp / f"{key}.parquet", index=False)
+        os.replace(tmp, self.path / "parts" / name)
+
+    def load(self, point: int, replication: int) -> ReplicationOutput:
+        part = self.path / "parts" / part_name(point, replication)
+        tables = {p.stem: pd.read_parquet(p) for p in part.glob("*.parquet")}
+        metrics = tables.pop("replications").to_dict("records")
+        return ReplicationOutput(replication, metrics, tables.pop("daily"), tables)
+
+    def complete(self) -> Path:
+        """Drop the parts and rename the folder to its final name."""
+        shutil.rmtree(self.path / "parts")
+        final = self.path.with_name(self.path.name.removesuffix(INCOMPLETE))
+        os.replace(self.path, final)
+        self.path = final
+        return final
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
