@@ -423,5 +423,110 @@ def analyze(
         out.print(f"Wrote [bold]{path}[/]", soft_wrap=True)
 
 
+@app.command()
+def experiment(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    replication: int = typer.Option(0, "--replication", min=0, help="Which simulated world to split."),
+    seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0, help="Override run.seed."),
+    control: Optional[str] = typer.Option(None, "--control", help="Control policy (default: no_*/none/baseline/control)."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Level of tests and intervals."),
+    adjust: str = typer.Option("holm", "--adjust", help="holm or bh."),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="Write the comparison table as CSV."),
+) -> None:
+    """Randomise one simulated world's customers to the policies and analyse it as a real A/B test."""
+    from sim.comparison import write_comparison
+    from sim.experiment import run_experiment
+
+    with user_errors():
+        spec = sim.load_scenario(scenario)
+        if len(spec.policies) < 2:
+            raise typer.BadParameter("the scenario needs at least two policies to split its customers between")
+        result = run_experiment(spec, replication, seed, control, alpha=alpha, adjust=adjust)
+        path = write_comparison(result.comparison, out_file) if out_file else None
+    print_srm(result)
+    print_comparison(result.comparison, f"{spec.name}: {len(result.customers):,} customers randomised to "
+                     f"{len(spec.policies)} arms in one world (CUPED on pre-period spend; {adjust}):", alpha)
+    if path:
+        out.print(f"Wrote [bold]{path}[/]", soft_wrap=True)
+
+
+@app.command()
+def power(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    policy: Optional[str] = typer.Option(None, "--policy", help="Policy whose effect is tested (default: the first that markets)."),
+    holdouts: str = typer.Option("0.02,0.05,0.1,0.2", "--holdouts", help="Holdout shares to try, comma-separated."),
+    metric: str = typer.Option("repurchased", "--metric", help="repurchased, orders, gmv or net_profit (per customer)."),
+    replications: Optional[int] = typer.Option(None, "--replications", "-n", min=2, help="Worlds per holdout share."),
+    seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0, help="Override run.seed."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Level of the test."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Local worker processes (default: all cores)."),
+) -> None:
+    """Simulation-based power: how often the policy's effect is detected against each holdout size."""
+    from sim.experiment import OUTCOMES, holdout_power
+
+    with user_errors():
+        spec = sim.load_scenario(scenario)
+        marketing = [n for n, p in spec.policies.items() if not p.is_empty()]
+        policy = policy or (marketing[0] if marketing else None)
+        if policy not in spec.policies or spec.policies[policy].is_empty():
+            raise typer.BadParameter(f"--policy must name a policy with actions; these have some: {', '.join(marketing)}")
+        if metric not in OUTCOMES:
+            raise typer.BadParameter(f"--metric must be one of {', '.join(OUTCOMES)}")
+        try:
+            shares = [float(h) for h in holdouts.split(",")]
+        except ValueError:
+            raise typer.BadParameter(f"--holdouts: expected numbers like 0.05,0.1, got {holdouts!r}") from None
+        if not all(0 < h < 1 for h in shares):
+            raise typer.BadParameter("--holdouts: every share must lie strictly between 0 and 1")
+        with progress_bar(f"{spec.name} power") as update:
+            summary, _ = holdout_power(spec, policy, shares, replications, seed, metric, alpha,
+                                       workers or sim.runner.default_workers(), update)
+    table = Table(title=f"{spec.name}: power to detect {policy} vs holdout on {metric} (alpha {alpha})",
+                  title_justify="left")
+    for column in ("holdout", "held out (mean)", "detected", "95 % interval", "mean effect", "analytic power"):
+        table.add_column(column, justify="right")
+    for _, r in summary.iterrows():
+        table.add_row(f"{r.holdout:.0%}", f"{r.n_held_out:,.0f}", f"{r.power:.0%}",
+                      f"{r.power_ci_low:.0%}..{r.power_ci_high:.0%}", _fmt(r.mean_difference), _fmt(r.analytic_power))
+    out.print(table)
+
+
+@app.command()
+def select(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    metric: str = typer.Option("net_profit", "--metric", help="Per-replication metric to maximise (or minimise)."),
+    delta: float = typer.Option(..., "--delta", min=0.0, help="Indifference zone: a difference worth telling apart, in the metric's units."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="1 - probability of correct selection."),
+    n0: int = typer.Option(10, "--n0", min=2, help="First-stage replications per policy."),
+    max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2, help="Cap per policy."),
+    smaller: bool = typer.Option(False, "--smaller", help="Select the smallest mean (costs, churn)."),
+) -> None:
+    """Pick the best policy with Kim-Nelson sequential selection, spending replications where needed."""
+    from sim.experiment import select_best
+
+    with user_errors():
+        spec = sim.load_scenario(scenario)
+        if len(spec.policies) < 2:
+            raise typer.BadParameter("the scenario needs at least two policies to choose between")
+        from sim.metrics import METRICS
+        from sim.marketing.evaluation import MARKETING_METRICS
+        if metric not in METRICS + MARKETING_METRICS:
+            raise typer.BadParameter(f"--metric must be one of {', '.join(METRICS + MARKETING_METRICS)}")
+        result, names = select_best(spec, metric, delta, alpha, n0, max_replications, not smaller)
+    out.print(f"Best policy on {metric}: [bold]{names[result.best]}[/] "
+              f"(probability of correct selection >= {1 - alpha:.0%} when it leads by {delta:,g} or more"
+              f"{'; stopped at the cap, so the guarantee does not hold' if result.stopped_at_max else ''}).",
+              soft_wrap=True)
+    table = Table(title_justify="left")
+    for column in ("policy", "replications", f"mean {metric}", "eliminated after"):
+        table.add_column(column, justify="right" if column != "policy" else "left")
+    gone = dict(result.eliminated)
+    for i, name in enumerate(names):
+        table.add_row(name, str(result.replications[i]), _fmt(result.means[i]),
+                      str(gone[i]) if i in gone else ("chosen" if i == result.best else "-"))
+    out.print(table)
+    out.print(f"{sum(result.replications)} replications spent in all.")
+
+
 if __name__ == "__main__":
     app()

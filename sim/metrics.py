@@ -8,7 +8,6 @@ import pandas as pd
 from sim import streams
 from sim.calendar import Calendar
 from sim.engine import Engine
-from sim.marketing.policy import Policy
 from sim.scenario import ROLES, Scenario
 
 METRICS = (
@@ -19,12 +18,13 @@ METRICS = (
 discount; gross_profit is after event and coupon discounts; net_profit also pays the messages."""
 
 
-def order_table(engine: Engine, scenario: Scenario, policy: Policy) -> dict[str, np.ndarray]:
+def order_table(engine: Engine, scenario: Scenario, discount_profit_items: bool | np.ndarray) -> dict[str, np.ndarray]:
     """The replication's orders with product role and money columns, yuan.
 
     Each order is given a product role (traffic driver, profit, marginal, potential) by the
     roles' shares. A coupon comes off the list value first; the event discount, scaled by the
-    role's discount factor (zero for profit items unless the policy discounts them), applies
+    role's discount factor (zero for profit items unless `discount_profit_items`, a policy
+    option given as one flag or one per customer), applies
     to the rest. paid = value - coupon - event discount; profit = value x margin - both discounts.
     """
     o = engine.orders.arrays()
@@ -32,10 +32,11 @@ def order_table(engine: Engine, scenario: Scenario, policy: Policy) -> dict[str,
     share = np.array([r.share for r in roles.values()])
     rng = streams.generator(engine.seed, engine.replication, streams.ROLES)
     o["role"] = rng.choice(len(share), size=len(o["time"]), p=share / share.sum()).astype(np.int8)
-    factor = np.array([r.discount_factor for r in roles.values()])
-    if not policy.discount_profit_items:
-        factor[ROLES.index("profit")] = 0.0
-    rate = np.minimum(engine.calendar.discount_at(o["time"]) * factor[o["role"]], 1.0)
+    factor = np.array([r.discount_factor for r in roles.values()])[o["role"]]
+    profit_item = o["role"] == ROLES.index("profit")
+    keep_price = ~np.asarray(discount_profit_items, dtype=bool)
+    factor[profit_item & (keep_price if keep_price.ndim == 0 else keep_price[o["customer"]])] = 0.0
+    rate = np.minimum(engine.calendar.discount_at(o["time"]) * factor, 1.0)
     o["discount"] = (o["value"] - o["coupon"]) * rate
     o["paid"] = o["value"] - o["coupon"] - o["discount"]
     category_margin = np.asarray(scenario.margin_by_category())[engine.pop.category[o["customer"]]]

@@ -84,7 +84,7 @@ def simulate_replication(scenario: Scenario, replication: int, seed: int | None 
     tables: dict[str, list[pd.DataFrame]] = {"channels": [], "coupons": [], "repurchase": []}
     for name, policy in scenario.policies.items():
         engine, rt = play(scenario, calendar, world, name, seed, replication, hours)
-        orders = order_table(engine, scenario, policy)
+        orders = order_table(engine, scenario, policy.discount_profit_items)
         mk = marketing_metrics(rt, orders, len(engine.pop))
         rows.append({"replication": replication, "policy": name,
                      **headline(engine, orders, world.visitors, mk["message_cost"]), **mk})

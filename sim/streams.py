@@ -18,6 +18,7 @@ MARKETING = 4
 OPERATIONS = 5
 ROLES = 6
 HOLDOUT = 7
+EXPERIMENT = 8
 
 
 def generator(seed: int, replication: int, stream: int, *keys: int) -> np.random.Generator:

@@ -22,7 +22,7 @@ def played(s, policy, rep=0):
     cal = Calendar.from_scenario(s)
     world = draw_world(s, cal, s.run.seed, rep)
     engine, rt = play(s, cal, world, policy, s.run.seed, rep, change_hours(s))
-    return engine, rt, order_table(engine, s, s.policies[policy])
+    return engine, rt, order_table(engine, s, s.policies[policy].discount_profit_items)
 
 
 def test_coupon_budget_is_never_exceeded():

@@ -1,0 +1,197 @@
+"""Strategies tested as the real experiment would be: customers randomised inside one world.
+
+`sim.run` compares policies across simulated worlds (every policy sees everyone). Here,
+instead, one simulated world is split: each customer is randomly assigned to one policy's
+arm, each policy acts only on its own customers (keeping its holdout out), and the outcome
+is one row per customer, analysed exactly as a real A/B export would be. Its power is the
+real test's power, which is what `holdout_power` measures for a range of holdout sizes.
+`select_best` picks the best policy across worlds with Kim and Nelson's sequential procedure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.proportion import proportion_effectsize
+
+from sim import backends, streams
+from sim.analysis import compare, compare_means, compare_proportions, kim_nelson, srm
+from sim.analysis.selection import SelectionResult
+from sim.calendar import Calendar
+from sim.engine import Engine
+from sim.marketing.runtime import PolicyRuntime
+from sim.metrics import order_table
+from sim.replication import change_hours, draw_world, simulate_replication
+from sim.scenario import Scenario
+
+OUTCOMES = ("repurchased", "orders", "gmv", "net_profit")
+"""Per customer over the calendar: bought at least once (0/1), orders, GMV and net profit, yuan."""
+
+PRE_PERIOD_HOURS = 26 * 168.0  # the half year before the calendar: a CUPED covariate
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    """One randomised world: the per-customer table, the comparison and the sample-ratio check."""
+
+    customers: pd.DataFrame
+    comparison: pd.DataFrame
+    srm: object
+    control: str
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Customers per arm, in the order of the sample-ratio check (sorted by name)."""
+        return self.customers["arm"].value_counts().sort_index().to_dict()
+
+
+def play_split(scenario: Scenario, replication: int, seed: int | None = None,
+               shares: dict[str, float] | None = None) -> pd.DataFrame:
+    """Simulate one world with customers randomised to policy arms; one row per customer.
+
+    Columns: arm, held_out (inside the arm's holdout), exposed (received or was held out of at
+    least one action), segment, new (joined during the calendar), pre_spend (spend in the half
+    year before, yuan), and OUTCOMES.
+    """
+    seed = scenario.run.seed if seed is None else seed
+    names = list(scenario.policies)
+    weights = np.array([(shares or {}).get(n, 1.0) for n in names], dtype=float)
+    calendar = Calendar.from_scenario(scenario)
+    world = draw_world(scenario, calendar, seed, replication)
+    pop = world.population
+    rng = streams.generator(seed, replication, streams.EXPERIMENT)
+    arm = rng.choice(len(names), size=len(pop), p=weights / weights.sum())
+    runtimes = [PolicyRuntime(scenario, n, scenario.policies[n], pop.sensitivity, world.holdout_draw, arm == i)
+                for i, n in enumerate(names) if not scenario.policies[n].is_empty()]
+    engine = Engine(calendar, pop, world.first_value, scenario.population.spend.p, seed, replication, runtimes)
+    engine.run(change_hours(scenario))
+    discounted = np.array([scenario.policies[n].discount_profit_items for n in names])[arm]
+    orders = order_table(engine, scenario, discounted)
+    return _customer_table(engine, orders, runtimes, names, arm, rng)
+
+
+def _customer_table(engine: Engine, orders: dict, runtimes: list[PolicyRuntime], names: list[str],
+                    arm: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
+    pop, n = engine.pop, len(engine.pop)
+    joined = pop.joined < engine.calendar.end
+    held_out = np.zeros(n, dtype=bool)
+    exposed = np.zeros(n, dtype=bool)
+    message_cost = np.zeros(n)
+    for rt in runtimes:
+        mine = rt.members
+        seen = np.isfinite(rt.first_exposed) & mine
+        exposed |= seen
+        held_out |= rt.held_out & mine
+        sent = seen & ~rt.held_out
+        if sent.any():
+            message_cost[sent] = sum(s.cost for s in rt.mailbox.stats.values()) / sent.sum()
+    count = np.bincount(orders["customer"], minlength=n)
+    pre_orders = rng.poisson(pop.lam * PRE_PERIOD_HOURS) * (~pop.acquired)
+    table = pd.DataFrame({
+        "arm": np.array(names, dtype=object)[arm],
+        "held_out": held_out.astype(np.int8),
+        "exposed": exposed.astype(np.int8),
+        "segment": pop.segment,
+        "new": pop.acquired.astype(np.int8),
+        "pre_spend": pre_orders * pop.value,
+        "repurchased": (count > 0).astype(np.int8),
+        "orders": count,
+        "gmv": np.bincount(orders["customer"], weights=orders["paid"], minlength=n),
+        "net_profit": np.bincount(orders["customer"], weights=orders["profit"], minlength=n) - message_cost,
+    })
+    return table[joined].reset_index(drop=True)
+
+
+def run_experiment(scenario: Scenario, replication: int = 0, seed: int | None = None, control: str | None = None,
+                   metrics: tuple[str, ...] = OUTCOMES, alpha: float = 0.05, adjust: str = "holm",
+                   covariate: str | None = "pre_spend") -> ExperimentResult:
+    """Randomise one world's customers to the policies and test every arm against the control."""
+    from sim.comparison import default_control
+
+    customers = play_split(scenario, replication, seed)
+    control = default_control(list(scenario.policies)) if control is None else control
+    table = compare(customers, "arm", control, list(metrics), covariate=covariate, alpha=alpha, adjust=adjust)
+    return ExperimentResult(customers, table, srm(customers, "arm"), control)
+
+
+def holdout_test(scenario: Scenario, policy: str, holdout: float, replication: int, seed: int,
+                 metric: str, alpha: float) -> dict:
+    """One world where `policy` acts on everyone but a `holdout` share: the in-world test's result."""
+    variant = scenario.model_copy(update={"policies": {
+        policy: scenario.policies[policy].model_copy(update={"holdout": holdout})}})
+    customers = play_split(variant, replication, seed)
+    seen = customers[customers.exposed == 1]
+    treated, held = seen[seen.held_out == 0][metric], seen[seen.held_out == 1][metric]
+    if metric == "repurchased":
+        res = compare_proportions(int(treated.sum()), len(treated), int(held.sum()), len(held), alpha=alpha)
+    else:
+        res = compare_means(treated.to_numpy(float), held.to_numpy(float), alpha=alpha)
+    return {"holdout": holdout, "replication": replication, "n_assigned": len(treated), "n_held_out": len(held),
+            "rate_assigned": float(treated.mean()), "rate_held_out": float(held.mean()),
+            "difference": res.difference, "p_value": res.p_value,
+            "detected": bool(res.p_value < alpha and res.difference > 0)}
+
+
+def holdout_power(scenario: Scenario, policy: str, holdouts: list[float], replications: int | None = None,
+                  seed: int | None = None, metric: str = "repurchased", alpha: float = 0.05,
+                  workers: int = 1, progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulation-based power of the policy-vs-holdout test for each holdout share.
+
+    Returns (summary, per-replication results). The summary gives, per holdout share, the
+    share of replications in which the policy's effect was detected (two-sided test at
+    `alpha`, effect positive) with a Wilson interval, the mean effect, and for rates the
+    analytic power of a two-proportion z-test at the simulated rates and group sizes.
+    """
+    from sim.analysis import rate_interval
+
+    n = scenario.run.replications if replications is None else replications
+    seed = scenario.run.seed if seed is None else seed
+    tasks = [(holdout_test, (scenario, policy, h, rep, seed, metric, alpha)) for h in holdouts for rep in range(n)]
+    run = backends.serial if workers <= 1 else (lambda t, d: backends.processes(t, d, workers))
+    rows = []
+    for i, row in run(tasks, lambda i: f"holdout {tasks[i][1][2]} replication {tasks[i][1][3]} (seed {seed})"):
+        rows.append(row)
+        if progress:
+            progress(len(rows), len(tasks))
+    per_rep = pd.DataFrame(rows).sort_values(["holdout", "replication"]).reset_index(drop=True)
+    summary = []
+    for h, g in per_rep.groupby("holdout"):
+        ci = rate_interval(int(g.detected.sum()), len(g), alpha=0.05)
+        analytic = np.nan
+        if metric == "repurchased":
+            effect = proportion_effectsize(g.rate_assigned.mean(), g.rate_held_out.mean())
+            analytic = NormalIndPower().power(effect, nobs1=g.n_assigned.mean(), alpha=alpha,
+                                              ratio=g.n_held_out.mean() / g.n_assigned.mean())
+        summary.append({"holdout": h, "replications": len(g), "power": g.detected.mean(),
+                        "power_ci_low": ci.ci_low, "power_ci_high": ci.ci_high,
+                        "mean_difference": g.difference.mean(), "n_held_out": g.n_held_out.mean(),
+                        "analytic_power": analytic})
+    return pd.DataFrame(summary), per_rep
+
+
+def _policy_metric(scenario: Scenario, names: tuple[str, ...], replication: int, seed: int, metric: str) -> np.ndarray:
+    subset = scenario.model_copy(update={"policies": {n: scenario.policies[n] for n in names}})
+    rows = simulate_replication(subset, replication, seed).metrics
+    return np.array([row[metric] for row in rows])
+
+
+def select_best(scenario: Scenario, metric: str = "net_profit", delta: float = 1000.0, alpha: float = 0.05,
+                n0: int = 10, max_replications: int | None = None,
+                larger_is_better: bool = True) -> tuple[SelectionResult, list[str]]:
+    """Kim-Nelson selection of the best policy on `metric`, with common random numbers.
+
+    Keeps adding replications to the policies still in contention and stops with the best
+    chosen with probability at least 1 - alpha when it leads by `delta` or more.
+    """
+    names = list(scenario.policies)
+    seed = scenario.run.seed
+
+    def sample(arms: np.ndarray, rep: int) -> np.ndarray:
+        return _policy_metric(scenario, tuple(names[a] for a in arms), rep, seed, metric)
+
+    result = kim_nelson(sample, len(names), delta=delta, alpha=alpha, n0=n0,
+                        max_replications=max_replications, larger_is_better=larger_is_better)
+    return result, names
