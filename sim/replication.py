@@ -89,7 +89,7 @@ def simulate_replication(scenario: Scenario, replication: int, seed: int | None 
         rows.append({"replication": replication, "policy": name,
                      **headline(engine, orders, world.visitors, mk["message_cost"]), **mk})
         tagged = {"daily": daily(calendar, orders, world.visitors), "channels": channel_table(rt),
-                  "coupons": coupon_table(rt), "repurchase": repurchase_table(rt, orders, calendar.end)}
+                  "coupons": coupon_table(rt), "repurchase": repurchase_table(rt, orders, calendar.end, engine.pop.segment)}
         for key, frame in tagged.items():
             frame.insert(0, "policy", name)
             frame.insert(0, "replication", replication)

@@ -94,27 +94,42 @@ def coupon_table(rt: PolicyRuntime | None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["coupon", "issued", "redeemed", "redemption_rate", "cost"])
 
 
-def repurchase_table(rt: PolicyRuntime | None, orders: dict[str, np.ndarray], end: float) -> pd.DataFrame:
-    """Share of customers ordering within 2, 10 and 30 days after each action: assigned vs held out.
+def repurchase_table(rt: PolicyRuntime | None, orders: dict[str, np.ndarray], end: float,
+                     segment: np.ndarray | None = None) -> pd.DataFrame:
+    """Stimulated response against natural repurchase, by action, channel and segment.
 
-    Sends of the same action are pooled; a send whose horizon runs past the calendar end is
-    left out of that horizon (it would be censored).
+    For each action and horizon (2, 10, 30 days), the share of customers assigned to it who
+    ordered within the horizon after the send, beside the same share among their held-out
+    twins. Sends of the same action are pooled; a send whose horizon runs past the calendar
+    end is left out of that horizon (it would be censored). With `segment` (per customer),
+    one row per RFM group as well as the row for all (segment "all").
     """
-    cols = ["action", "horizon_days", "assigned_n", "assigned_rate", "held_out_n", "held_out_rate"]
+    from sim.scenario import SEGMENTS
+
+    cols = ["action", "channel", "segment", "horizon_days", "assigned_n", "assigned_rate",
+            "held_out_n", "held_out_rate"]
     if rt is None or not rt.exposures:
         return pd.DataFrame(columns=cols)
     within = _OrderIndex(orders)
-    totals: dict[tuple[str, int], np.ndarray] = {}
+    groups = len(SEGMENTS) + 1
+    totals: dict[tuple[str, str, int], np.ndarray] = {}
     for e in rt.exposures:
         for h in HORIZONS_DAYS:
             if e.t + 24.0 * h > end:
                 continue
-            acc = totals.setdefault((e.action, h), np.zeros(4))
-            acc += [len(e.assigned), within(e.assigned, e.t, h).sum(),
-                    len(e.held_out), within(e.held_out, e.t, h).sum()]
-    rows = [{"action": a, "horizon_days": h, "assigned_n": v[0], "assigned_rate": v[1] / v[0] if v[0] else np.nan,
-             "held_out_n": v[2], "held_out_rate": v[3] / v[2] if v[2] else np.nan}
-            for (a, h), v in totals.items()]
+            acc = totals.setdefault((e.action, e.channel, h), np.zeros((4, groups)))
+            for row, who in ((0, e.assigned), (2, e.held_out)):
+                seg = segment[who] if segment is not None else np.zeros(len(who), dtype=int)
+                ordered = within(who, e.t, h)
+                acc[row] += np.bincount(seg, minlength=groups - 1).tolist() + [len(who)]
+                acc[row + 1] += np.bincount(seg[ordered], minlength=groups - 1).tolist() + [ordered.sum()]
+    names = [*SEGMENTS, "all"]
+    rows = []
+    for (action, channel, h), v in totals.items():
+        for g in range(groups) if segment is not None else [groups - 1]:
+            rows.append({"action": action, "channel": channel, "segment": names[g], "horizon_days": h,
+                         "assigned_n": v[0, g], "assigned_rate": v[1, g] / v[0, g] if v[0, g] else np.nan,
+                         "held_out_n": v[2, g], "held_out_rate": v[3, g] / v[2, g] if v[2, g] else np.nan})
     return pd.DataFrame(rows, columns=cols)
 
 

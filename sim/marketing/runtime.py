@@ -29,6 +29,7 @@ class Exposure:
     """One send of one action: customers assigned to receive it and their held-out twins."""
 
     action: str
+    channel: str
     t: float
     assigned: np.ndarray
     held_out: np.ndarray
@@ -127,7 +128,7 @@ class PolicyRuntime(Plugin):
         audience = self.mailbox.reachable(channel_name, audience)
         held = self.held_out[audience]
         assigned = audience[~held]
-        self.exposures.append(Exposure(action, t, assigned, audience[held]))
+        self.exposures.append(Exposure(action, channel_name, t, assigned, audience[held]))
         np.minimum.at(self.first_exposed, audience, t)
         if assigned.size == 0:
             return

@@ -44,8 +44,14 @@ def test_repurchase_table_has_each_horizon():
     result = sim.run(scenario(), replications=2)
     table = result.tables["repurchase"]
     assert set(table.horizon_days) == {2, 10, 30}
-    assert set(table.action) == {"thanks"}
-    assert table[["assigned_rate", "held_out_rate"]].stack().between(0, 1).all()
+    assert set(table.action) == {"thanks"} and set(table.channel) == {"sms"}
+    assert table[["assigned_rate", "held_out_rate"]].stack().dropna().between(0, 1).all()
+    # The segment rows add up to the row for everyone.
+    for _, g in table.groupby(["replication", "horizon_days"]):
+        whole = g[g.segment == "all"].iloc[0]
+        parts = g[g.segment != "all"]
+        assert parts.assigned_n.sum() == whole.assigned_n and parts.held_out_n.sum() == whole.held_out_n
+        assert np.isclose((parts.assigned_rate.fillna(0) * parts.assigned_n).sum(), whole.assigned_rate * whole.assigned_n)
 
 
 def test_inactive_trigger_wins_back_lapsed_customers():
