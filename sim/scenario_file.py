@@ -106,6 +106,16 @@ def _nearest_line(loc: tuple, lines: dict[tuple, int]) -> int | None:
     return None
 
 
+def _single_category(buying: dict, spend: dict) -> dict:
+    """One category carrying the fitted levels, so default categories do not rescale them."""
+    try:
+        cycle_days = 7.0 * float(buying["alpha"]) / float(buying["r"])
+        order_value = float(spend["p"]) * float(spend["gamma"]) / (float(spend["q"]) - 1.0)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return {"share": 1.0, "cycle_days": 30.0, "order_value": 100.0}
+    return {"share": 1.0, "cycle_days": cycle_days, "order_value": order_value}
+
+
 def _merge_population_file(raw: dict, scenario_path: Path, lines: dict[tuple, int]) -> dict:
     """Fill population fields from `population.from`, keeping what the scenario sets itself."""
     pop = raw.get("population")
@@ -124,6 +134,8 @@ def _merge_population_file(raw: dict, scenario_path: Path, lines: dict[tuple, in
     if not isinstance(data, dict) or data.get("kind") != "population":
         raise ScenarioError(scenario_path, [f"{where}: {file} is not a population file (expected kind: population)"])
     merged = {k: data[k] for k in _POPULATION_KEYS if k in data}
+    if "categories" not in data and "spend" in data and "buying" in data:
+        merged["categories"] = {"all": _single_category(data["buying"], data["spend"])}
     merged.update({k: v for k, v in pop.items() if k != "from"})
     merged["from"] = str(file)
     return {**raw, "population": merged}

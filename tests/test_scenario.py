@@ -81,3 +81,12 @@ def test_population_file_fills_in_fitted_parameters(tmp_path):
     s = load_scenario(write(tmp_path, "version: 1\nname: x\npopulation: {from: pop.yaml, size: 50}\n"))
     assert s.population.size == 50  # the scenario's own value wins
     assert s.population.buying.alpha == 5 and s.population.spend.q == 3
+
+
+def test_population_file_without_categories_keeps_its_fitted_order_value(tmp_path):
+    write(tmp_path, "version: 1\nkind: population\nsize: 10\nbuying: {r: 0.25, alpha: 5, a: 0.7, b: 2}\n"
+                    "spend: {p: 6, q: 4, gamma: 15}\n", name="pop.yaml")
+    s = load_scenario(write(tmp_path, "version: 1\nname: x\npopulation: {from: pop.yaml}\n"))
+    (only,) = s.population.categories.values()
+    assert only.share == 1 and only.order_value == pytest.approx(6 * 15 / 3)
+    assert only.cycle_days == pytest.approx(7 * 5 / 0.25)
