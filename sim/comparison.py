@@ -45,11 +45,17 @@ class InputError(SimError, ValueError):
     """Arguments that contradict each other or cannot describe a test (e.g. a rate above 1)."""
 
 
+_WORSE_WHEN_HIGHER = ("opt_out", "closed", "abandon", "waiting", "lost", "unpaid", "cancelled", "wait_s",
+                      "ship_hours", "days_to_clear", "backlog")
+
+
 def lower_is_better(metric: str) -> bool:
-    """Costs and spending (*_cost, *_spend), messages sent, churn and opt-outs improve when they fall."""
+    """Metrics that improve when they fall: costs and spending (*_cost, *_spend), messages, churn,
+    opt-outs, and operations' closed, abandoned, waiting, lost, unpaid and cancelled orders, waits,
+    shipping times and backlog."""
     name = metric.lower()
     return (name.endswith(("_cost", "_spend")) or name in ("cost", "messages", "churned")
-            or "opt_out" in name)
+            or any(word in name for word in _WORSE_WHEN_HIGHER))
 
 
 def default_control(policies: Sequence[str]) -> str:

@@ -113,7 +113,7 @@ class RunResult:
         final = _unused(results_dir / f"{self.scenario.name}-{stamp}")
         tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=results_dir))
         try:
-            raw = self.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+            raw = self.scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
             raw["sweep"] = self.sweep
             (tmp / "scenario.yaml").write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True),
                                                encoding="utf-8")

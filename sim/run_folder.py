@@ -49,7 +49,7 @@ class RunFolder:
             name = f"{scenario.name}-{stamp}-{i}"
         folder = cls(results_dir / f"{name}{INCOMPLETE}")
         (folder.path / "parts").mkdir(parents=True)
-        raw = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        raw = scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
         raw["sweep"] = sweep
         _atomic_text(folder.path / "scenario.yaml", yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
         folder.write_manifest({**manifest, "status": "incomplete"})

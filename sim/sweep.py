@@ -40,7 +40,7 @@ def parse_sets(items: list[str]) -> dict[str, list[Any]]:
 def expand(scenario: Scenario, sweep: dict[str, list[Any]] | None = None) -> list[Point]:
     """The grid of scenario variants; a scenario without a sweep is a grid of one point."""
     sweep = dict(scenario.sweep) | dict(sweep or {})
-    base = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    base = scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
     base["sweep"] = {}
     if not sweep:
         return [Point(0, {}, scenario.model_copy(update={"sweep": {}}))]
