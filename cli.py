@@ -424,6 +424,162 @@ def analyze(
 
 
 @app.command()
+def capacity(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    service_level: float = typer.Option(0.8, "--service-level", help="Share of chats to answer within --answer-within."),
+    answer_within: str = typer.Option("20s", "--answer-within", help="Answer-time target: a number and s, m, h or d."),
+    ship_within: Optional[str] = typer.Option(
+        None, "--ship-within", help="Shipping promise after payment, e.g. 48h or 2d "
+                                    "(default: operations.warehouse.promise_hours)."),
+    replications: int = typer.Option(5, "--replications", "-n", min=1, help="Simulated event days to plan on."),
+    seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0, help="Override run.seed."),
+    policy: Optional[str] = typer.Option(None, "--policy", help="Policy whose event day is planned (default: the first)."),
+    out_dir: Optional[Path] = typer.Option(
+        None, "--out", help="Folder to write (default: results/<scenario>-capacity-<time>)."),
+) -> None:
+    """Chat agents by hour and warehouse staff for the event day; writes capacity.csv and a chart."""
+    from sim.operations.planning import check_out_folder, parse_duration, plan_capacity
+
+    with user_errors():
+        within = parse_duration(answer_within)
+        ship = None if ship_within is None else parse_duration(ship_within) / 3600.0
+        if out_dir is not None:
+            check_out_folder(out_dir)
+        spec = sim.load_scenario(scenario)
+        plan = plan_capacity(spec, service_level, within, ship, replications, seed, policy)
+        folder = plan.write(out_dir)
+    h, a, s = plan.hourly, plan.achieved, plan.staff
+    view = Table(title=f"{plan.scenario} - chat agents by hour of day 0 (policy {plan.policy}, mean of "
+                       f"{plan.replications} simulated days; target {plan.service_level:.0%} within "
+                       f"{plan.answer_within_seconds:g} s)", title_justify="left", box=None,
+                 padding=(0, 1, 0, 0), header_style="bold underline")
+    for column in ("hour", "chats", "P90", "Erlang C", "simulated", "achieved"):
+        view.add_column(column, justify="right")
+    view.add_column("note", overflow="fold")
+    for r in h.itertuples():
+        view.add_row(f"{r.hour:02d}", f"{r.arrivals:,.0f}", f"{r.arrivals_p90:,.0f}", str(r.erlang_agents),
+                     str(r.sim_agents), "-" if r.achieved_service_level != r.achieved_service_level
+                     else f"{r.achieved_service_level:.0%}", r.note)
+    out.print(view)
+    out.print(f"Agents: {plan.agent_hours:,} agent-hours ({plan.erlang_agent_hours:,} by Erlang C), "
+              f"{plan.agent_cost:,.0f} yuan. Simulated with this schedule: {a['service_level']:.1%} answered "
+              f"within {plan.answer_within_seconds:g} s, {a['abandonment_rate']:.1%} abandoned, mean wait "
+              f"{a['mean_wait_s']:.0f} s; {a['service_sales_share']:.0%} of paid sales through service, "
+              f"{a['sales_lost_to_waiting']:,.0f} yuan lost to waiting.", highlight=False, soft_wrap=True)
+    out.print("Erlang C assumes one chat per agent slot, exponential handling, customers who never leave and "
+              "a steady rate; the simulated count pools several chats per agent, lets impatient customers "
+              "leave, draws handle times as configured, and 'achieved' replays the real day, where arrivals "
+              "burst above the hour's mean and queues carry over between hours.", highlight=False,
+              soft_wrap=True)
+    staffed = int((h["staff"] > 0).sum())
+    out.print(f"Warehouse: {s.staff} pick/pack staff on each of {staffed} staffed hours a day "
+              f"({h['pack_capacity'].max():,.0f} orders/h), {s.staff_hours:,.0f} staff-hours over the "
+              f"operations horizon, {s.cost:,.0f} yuan; {s.on_time_share:.1%} shipped within "
+              f"{plan.ship_within_hours:g} h (95th percentile {s.ship_hours_p95:.1f} h) on the busiest of "
+              f"{plan.replications} simulated days ({a['paid_orders']:,.0f} paid orders on average).",
+              highlight=False, soft_wrap=True)
+    out.print(f"Wrote [bold]{folder}[/] (capacity.csv, load_vs_capacity.png)", soft_wrap=True)
+
+
+@app.command()
+def forecast(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    target: Optional[float] = typer.Option(None, "--target", help="Event-day GMV target, yuan (e.g. 50000000)."),
+    probability: float = typer.Option(0.8, "--probability", min=0.01, max=0.99,
+                                      help="Chance of reaching the target at which the needed traffic, "
+                                           "conversion and order value are computed."),
+    policy: Optional[str] = typer.Option(None, "--policy", help="Policy to forecast (default: the first)."),
+    replications: Optional[int] = typer.Option(None, "--replications", "-n", min=2, help="Override run.replications."),
+    seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0, help="Override run.seed."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes."),
+    sensitivity: bool = typer.Option(True, "--sensitivity/--no-sensitivity",
+                                     help="Re-simulate each main input at -/+ --step (same seed) for a tornado."),
+    sensitivity_replications: Optional[int] = typer.Option(
+        None, "--sensitivity-replications", min=1, help="Replications per sensitivity variant (default: as the forecast)."),
+    step: float = typer.Option(0.10, "--step", min=0.01, max=0.9, help="Relative move of each input (0.10 = 10 %)."),
+    check_traffic: bool = typer.Option(True, "--check-traffic/--no-check-traffic",
+                                       help="Re-simulate with daily_visitors scaled to the needed traffic."),
+    backtest: Optional[Path] = typer.Option(
+        None, "--backtest", help="Last year's actual daily figures: CSV with day, visitors, orders, gmv."),
+    holdout_days: int = typer.Option(3, "--holdout-days", min=1, help="Last days of --backtest held out of the fit."),
+    results: Path = typer.Option(Path("results"), "--results", help="Folder that receives the forecast folder."),
+) -> None:
+    """Forecast event-day GMV (P10/P50/P90), the chance of a target and what it takes to reach it."""
+    from sim.forecast.api import forecast as run_forecast
+
+    with user_errors():
+        spec = sim.load_scenario(scenario)
+        with progress_bar(f"{spec.name} forecast") as update:
+            fc = run_forecast(spec, target=target, probability=probability, replications=replications, seed=seed,
+                              workers=workers, policy=policy, sensitivity=sensitivity,
+                              sensitivity_replications=sensitivity_replications, step=step,
+                              check_traffic=check_traffic, actuals=backtest, holdout_days=holdout_days,
+                              progress=update)
+        folder = fc.write(results)
+    units = {"gmv": "¥", "aov": "¥", "conversion": "%"}
+
+    def show(name: str, value: float) -> str:
+        return f"{value:.2%}" if units.get(name) == "%" else ("¥" if units.get(name) else "") + _fmt(value)
+
+    n = len(fc.outcomes)
+    view = Table(title=f"{spec.name}: event day (day 0), policy {fc.policy}, {n} replications", title_justify="left")
+    for column in ("quantity", "mean", "P10", "P50", "P90"):
+        view.add_column(column, justify="left" if column == "quantity" else "right")
+    for r in fc.table().itertuples():
+        if r.section in ("event_day", "decomposition", "presale"):
+            view.add_row(r.quantity, *(show(r.quantity, v) for v in (r.mean, r.p10, r.p50, r.p90)))
+    out.print(view)
+    out.print("GMV = traffic x conversion x aov in every replication (traffic: new visitors + existing "
+              "customers who ordered on day 0).", highlight=False, soft_wrap=True)
+    if fc.chance is not None:
+        c = fc.chance
+        out.print(f"Target ¥{c.target:,.0f}: reached in {c.probability:.0%} of replications "
+                  f"(95 % interval {c.ci_low:.0%}..{c.ci_high:.0%}).", highlight=False)
+        need = Table(title=f"Needed for a {probability:.0%} chance (others held at simulated values)",
+                     title_justify="left")
+        for column in ("lever", "simulated P50", "needed", "x"):
+            need.add_column(column, justify="left" if column == "lever" else "right")
+        for r in fc.required:
+            need.add_row(r.lever, show(r.lever, r.current), show(r.lever, r.needed), f"{r.scale:.3f}")
+        out.print(need)
+        if fc.traffic_check:
+            t = fc.traffic_check
+            out.print(f"Check: daily_visitors x {t['daily_visitors_scale']:.3f} re-simulated gives traffic P50 "
+                      f"{t['traffic_p50']:,.0f}, GMV P50 ¥{t['gmv_p50']:,.0f}, target reached in "
+                      f"{t['probability']:.0%} of replications.", highlight=False, soft_wrap=True)
+    if fc.tornado is not None and len(fc.tornado):
+        tv = Table(title=f"Sensitivity: mean event-day GMV (¥{fc.baseline_gmv:,.0f}) with each input "
+                         f"-/+{fc.tornado['step'].iloc[0]:.0%}", title_justify="left")
+        for column in ("input", "value", "GMV at -", "GMV at +", "change -", "change +"):
+            tv.add_column(column, justify="left" if column == "input" else "right")
+        for r in fc.tornado.itertuples():
+            tv.add_row(r.input, _fmt(r.value), f"¥{r.gmv_low:,.0f}", f"¥{r.gmv_high:,.0f}",
+                       f"{r.change_low:+.1%}", f"{r.change_high:+.1%}")
+        out.print(tv)
+    if fc.backtest is not None:
+        b = fc.backtest
+        factors = ", ".join(f"{k} x {v:.3f}" for k, v in b.factors.items() if k != "predicted_orders_fit_days")
+        out.print(f"Backtest: fitted {factors}; last {b.holdout_days} day(s) held out.", highlight=False)
+        bt = Table(title="Backtest error on the held-out days", title_justify="left")
+        for column in ("metric", "MAPE", "bias", "inside P10-P90", "days"):
+            bt.add_column(column, justify="left" if column == "metric" else "right")
+        for r in b.errors().itertuples():
+            bt.add_row(r.metric, f"{r.mape:.1%}", f"{r.bias:+.1%}", f"{r.covered:.0%}", str(r.days))
+        out.print(bt)
+    out.print(f"Forecast folder: [bold]{folder}[/]", soft_wrap=True)
+
+
+@app.command()
+def report(folder: Path = typer.Argument(..., help="Run folder written by `sim run` (results/<scenario>-<time>).")) -> None:
+    """Rebuild FOLDER/report.html: one page with the decision table and charts, for a browser."""
+    from sim.report import write_report
+
+    with user_errors():
+        path = write_report(folder)
+    out.print(f"Wrote [bold]{path}[/]", soft_wrap=True)
+
+
+@app.command()
 def experiment(
     scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     replication: int = typer.Option(0, "--replication", min=0, help="Which simulated world to split."),

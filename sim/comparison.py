@@ -37,7 +37,7 @@ DEFAULT_METRICS = ("orders", "gmv", "gross_profit", "repurchase_rate")
 """Compared in every run; `OPTIONAL_METRICS` too when the run has them."""
 OPTIONAL_METRICS = ("net_profit", "marketing_spend", "marketing_cost")
 
-_CONTROL_NAMES = ("none", "baseline", "control", "holdout")
+_CONTROL_NAMES = ("none", "nothing", "baseline", "control", "holdout")
 _ADJUST = ("holm", "bh")
 
 
@@ -59,7 +59,7 @@ def lower_is_better(metric: str) -> bool:
 
 
 def default_control(policies: Sequence[str]) -> str:
-    """The do-nothing policy by its name (no_*, none, baseline, control, holdout), else the first."""
+    """The do-nothing policy by its name (no_*, none, nothing, baseline, control, holdout), else the first."""
     for name in policies:
         low = name.lower()
         if low in _CONTROL_NAMES or low.startswith(("no_", "no-")):

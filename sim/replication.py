@@ -2,7 +2,8 @@
 
 The base, the newcomers and the holdout draw come from streams that do not depend on the
 policy, so all policies of a replication face the same customers, visitors and holdout
-(common random numbers).
+(common random numbers). With operations enabled, each policy's event-day orders then go
+through the operations queues (`sim.operations.play`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from sim.calendar import Calendar
 from sim.engine import Engine
 from sim.marketing.evaluation import channel_table, coupon_table, marketing_metrics, repurchase_table
 from sim.marketing.runtime import PolicyRuntime
+from sim.forecast.deposits import presale_plugins
+from sim.forecast.event_day import event_hours, presale_metrics
 from sim.metrics import daily, headline, order_table
+from sim.operations.play import operate
 from sim.population import Population, draw_arrivals, draw_base, important_value_level
 from sim.scenario import Scenario
 
@@ -69,7 +73,7 @@ def play(scenario: Scenario, calendar: Calendar, world: World, name: str, seed: 
     runtime = None if policy.is_empty() else PolicyRuntime(scenario, name, policy, pop.sensitivity,
                                                             world.holdout_draw)
     engine = Engine(calendar, pop, world.first_value, scenario.population.spend.p, seed, replication,
-                    [runtime] if runtime else [])
+                    ([runtime] if runtime else []) + presale_plugins(scenario, calendar))
     engine.run(hours)
     return engine, runtime
 
@@ -87,14 +91,19 @@ def simulate_replication(scenario: Scenario, replication: int, seed: int | None 
         orders = order_table(engine, scenario, policy.discount_profit_items)
         mk = marketing_metrics(rt, orders, len(engine.pop))
         rows.append({"replication": replication, "policy": name,
-                     **headline(engine, orders, world.visitors, mk["message_cost"]), **mk})
+                     **headline(engine, orders, world.visitors, mk["message_cost"]), **mk,
+                     **presale_metrics(engine, orders)})
         tagged = {"daily": daily(calendar, orders, world.visitors), "channels": channel_table(rt),
                   "coupons": coupon_table(rt), "repurchase": repurchase_table(rt, orders, calendar.end, engine.pop.segment)}
+        tagged["hourly"] = event_hours(calendar, orders, world.visitors, engine)
+        if scenario.operations.enabled:
+            ops, tagged["operations_hourly"] = operate(scenario.operations, policy, orders, seed, replication)
+            rows[-1].update(ops)
         for key, frame in tagged.items():
             frame.insert(0, "policy", name)
             frame.insert(0, "replication", replication)
         frames.append(tagged.pop("daily"))
         for key, frame in tagged.items():
-            tables[key].append(frame)
+            tables.setdefault(key, []).append(frame)
     return ReplicationOutput(replication, rows, pd.concat(frames, ignore_index=True),
                              {k: pd.concat(v, ignore_index=True) for k, v in tables.items()})

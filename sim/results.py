@@ -118,6 +118,9 @@ class RunResult:
             (tmp / "scenario.yaml").write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True),
                                                encoding="utf-8")
             self.write_into(tmp)
+            from sim.report import write_report  # the report reads the folder just written
+
+            write_report(tmp)
             os.replace(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -17,6 +17,7 @@ from sim import backends
 from sim.comparison import compare_run
 from sim.errors import SimError
 from sim.replication import ReplicationOutput, simulate_replication
+from sim.report import write_report
 from sim.results import RunResult
 from sim.run_folder import RunFolder, part_name
 from sim.scenario import Scenario
@@ -59,6 +60,7 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     folder gets its final name when the run completes (RunResult.folder).
     """
     scenario = scenario.with_run(replications=replications, seed=seed)
+    workers = default_workers() if workers is None and scheduler is None else workers
     points = expand(scenario, sweep)
     grid = _sweep_of(scenario, sweep)
     manifest = RunResult.base_manifest(scenario, grid, workers, scheduler)
@@ -72,6 +74,7 @@ def resume(folder: str | Path, workers: int | None = 1, scheduler: str | None = 
     from sim.scenario_file import scenario_from_dict
 
     run_folder = RunFolder.open(Path(folder))
+    workers = default_workers() if workers is None and scheduler is None else workers
     scenario = scenario_from_dict(run_folder.scenario_raw(), source=run_folder.path / "scenario.yaml")
     elapsed = float(run_folder.manifest().get("wall_seconds", 0.0))
     return _execute(scenario, expand(scenario), run_folder, workers, scheduler, progress, elapsed)
@@ -123,6 +126,7 @@ def _execute(scenario: Scenario, points: list[Point], folder: RunFolder | None, 
         result.comparison = compare_run(result)
     if folder:
         result.write_into(folder.path)
+        write_report(folder.path)
         result.folder = folder.complete()
     return result
 

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sim.marketing.channels import DEFAULT_CHANNELS, Channel
 from sim.marketing.policy import Policy
+from sim.operations.config import Operations
+from sim.forecast.presale import Presale
 
 SEGMENTS: tuple[str, ...] = (
     "important_value",
@@ -245,6 +247,8 @@ class Scenario(_Model):
     products: Products = Field(default_factory=Products)
     channels: dict[str, Channel] = Field(default_factory=lambda: dict(DEFAULT_CHANNELS))
     policies: dict[str, Policy] = Field(default_factory=lambda: {"baseline": Policy()})
+    operations: Operations = Field(default_factory=Operations)
+    presale: Presale = Field(default_factory=Presale)
     run: Run = Field(default_factory=Run)
     sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
         default_factory=dict, description="field path -> values to try; the run covers their grid")
@@ -279,6 +283,9 @@ class Scenario(_Model):
     def _policies_fit_calendar(self) -> Scenario:
         for name, policy in self.policies.items():
             policy.check_against(self, name)
+        if self.presale.enabled and self.presale.start_day < self.calendar.start_day:
+            raise ValueError(f"presale.start_day {self.presale.start_day} lies before calendar.start_day "
+                             f"{self.calendar.start_day}: the pre-sale must be part of the calendar")
         return self
 
     def margin_by_category(self) -> list[float]:

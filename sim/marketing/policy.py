@@ -129,12 +129,16 @@ class Policy(_Model):
     (customer-level randomisation, the same customers for every policy of a replication).
     `discount_profit_items` extends the event discount to profit items, which are otherwise
     sold at full price.
+    `payment_reminders` switches automated payment reminders (催付) on or off for this arm, so
+    two arms can compare them; None keeps `operations.payment.reminder.enabled`. It has effect
+    only when the scenario's operations are enabled, and the holdout does not apply to it.
     """
 
     holdout: Share = 0.0
     waves: list[Wave] = Field(default_factory=list)
     programmes: list[Programme] = Field(default_factory=list)
     discount_profit_items: bool = False
+    payment_reminders: bool | None = None
 
     def check_against(self, scenario: Scenario, name: str) -> None:
         """Raise ValueError if an action falls outside the scenario (days, channels, filters)."""

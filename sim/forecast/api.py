@@ -1,0 +1,222 @@
+"""`forecast`: event-day GMV against a target, what it takes to reach it, the KPI plan,
+sensitivity and an optional backtest, written as a forecast folder.
+
+The event-day figures and their decomposition are defined in `sim.forecast.event_day`;
+quantiles and the target chance in `sim.forecast.decomposition`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from sim.forecast import charts
+from sim.forecast.backtest import Backtest, backtest as run_backtest, read_actuals
+from sim.forecast.decomposition import (Requirement, TargetChance, event_outcomes, quantiles, requirements,
+                                        summary_rows, target_chance)
+from sim.forecast.kpi import kpi_plan
+from sim.forecast.sensitivity import main_inputs, tornado, traffic_scaler
+from sim.results import RunResult
+from sim.runner import run
+from sim.scenario import Scenario
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Forecast:
+    """What `forecast` found; `table()` is forecast.csv and `write()` the forecast folder."""
+
+    scenario: Scenario
+    policy: str
+    outcomes: pd.DataFrame  # per replication: traffic, conversion, aov, gmv, ... (event day)
+    plan: pd.DataFrame
+    target: float | None = None
+    probability: float = 0.8
+    chance: TargetChance | None = None
+    required: list[Requirement] = field(default_factory=list)
+    traffic_check: dict | None = None  # re-simulation with scaled daily_visitors
+    tornado: pd.DataFrame | None = None
+    baseline_gmv: float = float("nan")  # mean event-day GMV, yuan
+    backtest: Backtest | None = None
+
+    def gmv_quantiles(self) -> np.ndarray:
+        return quantiles(self.outcomes["gmv"])
+
+    def table(self) -> pd.DataFrame:
+        """Quantiles of GMV and its decomposition, target chance, requirements, traffic check."""
+        rows = summary_rows(self.outcomes).to_dict("records")
+        if self.chance is not None:
+            c = self.chance
+            rows.append({"section": "target", "quantity": "target", "unit": "yuan", "value": c.target})
+            rows.append({"section": "target", "quantity": "probability", "unit": "share of replications",
+                         "value": c.probability, "ci_low": c.ci_low, "ci_high": c.ci_high, "note": c.method})
+        for r in self.required:
+            rows.append({"section": f"required_at_p{self.probability:.0%}".replace("%", ""), "quantity": r.lever,
+                         "unit": _UNITS[r.lever], "value": r.needed, "p50": r.current, "scale": r.scale,
+                         "note": "others held at simulated values; GMV assumed proportional to the lever"})
+        if self.traffic_check:
+            t = self.traffic_check
+            note = f"re-simulated with daily_visitors x {t['daily_visitors_scale']:.3f}"
+            rows.append({"section": "traffic_check", "quantity": "traffic", "unit": "visitors",
+                         "p50": t["traffic_p50"], "scale": t["daily_visitors_scale"], "note": note})
+            rows.append({"section": "traffic_check", "quantity": "gmv", "unit": "yuan", "p50": t["gmv_p50"],
+                         "note": note})
+            rows.append({"section": "traffic_check", "quantity": "probability", "unit": "share of replications",
+                         "value": t["probability"], "ci_low": t["ci_low"], "ci_high": t["ci_high"], "note": note})
+        return pd.DataFrame(rows)
+
+    def write(self, results_dir: str | Path = "results") -> Path:
+        """Write results/<scenario>-forecast-<timestamp>/ atomically (temp folder, then rename)."""
+        results_dir = Path(results_dir)
+        results_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        final = _unused(results_dir / f"{self.scenario.name}-forecast-{stamp}")
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=results_dir))
+        try:
+            self._write_files(tmp)
+            os.replace(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return final
+
+    def _write_files(self, folder: Path) -> None:
+        self.table().to_csv(folder / "forecast.csv", index=False)
+        self.outcomes.to_csv(folder / "replications.csv", index=False)
+        self.plan.to_csv(folder / "kpi_plan.csv", index=False)
+        charts.fan_chart(self.plan, folder / "fan_chart.png", f"{self.scenario.name}: GMV plan, 80 % bands")
+        if self.tornado is not None and len(self.tornado):
+            self.tornado.to_csv(folder / "sensitivity.csv", index=False)
+            charts.tornado_chart(self.tornado, self.baseline_gmv, folder / "tornado.png",
+                                 f"{self.scenario.name}: event-day GMV, each input moved ±{self.tornado['step'].iloc[0]:.0%}")
+        if self.backtest is not None:
+            self.backtest.days.to_csv(folder / "backtest.csv", index=False)
+        raw = self.scenario.model_dump(mode="json", by_alias=True)
+        (folder / "scenario.yaml").write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True),
+                                              encoding="utf-8")
+
+
+_UNITS = {"traffic": "visitors", "conversion": "orders per visitor", "aov": "yuan per order"}
+
+
+def _unused(path: Path) -> Path:
+    candidate, i = path, 1
+    while candidate.exists():
+        i += 1
+        candidate = path.with_name(f"{path.name}-{i}")
+    return candidate
+
+
+def one_policy(scenario: Scenario, policy: str | None = None) -> tuple[Scenario, str]:
+    """The scenario reduced to one policy (default: the first), without sweeps."""
+    name = policy or next(iter(scenario.policies))
+    if name not in scenario.policies:
+        from sim.errors import ScenarioError
+        raise ScenarioError(scenario.name, [f"no policy {name!r}; the scenario has {list(scenario.policies)}"])
+    update: dict = {"policies": {name: scenario.policies[name]}}
+    if "sweep" in type(scenario).model_fields:
+        update["sweep"] = {}
+    return scenario.model_copy(update=update), name
+
+
+def _without_operations(scenario: Scenario) -> Scenario:
+    """Operations do not change GMV placed; re-simulations skip them for speed."""
+    ops = getattr(scenario, "operations", None)
+    if ops is None or not getattr(ops, "enabled", False):
+        return scenario
+    return scenario.model_copy(update={"operations": ops.model_copy(update={"enabled": False})})
+
+
+class _Runs:
+    """Runs scenarios with one seed and one progress bar over all runs."""
+
+    def __init__(self, seed: int, workers: int, total: int, progress: Progress | None):
+        self.seed, self.workers, self.total, self.progress, self.done = seed, workers, total, progress, 0
+
+    def __call__(self, scenario: Scenario, replications: int) -> RunResult:
+        offset = self.done
+
+        def update(done: int, _total: int) -> None:
+            if self.progress:
+                self.progress(offset + done, self.total)
+
+        result = run(scenario, replications=replications, seed=self.seed, workers=self.workers, progress=update)
+        self.done = offset + replications
+        return result
+
+
+def forecast(scenario: Scenario, target: float | None = None, probability: float = 0.8,
+             replications: int | None = None, seed: int | None = None, workers: int = 1,
+             policy: str | None = None, sensitivity: bool = True, sensitivity_replications: int | None = None,
+             step: float = 0.10, check_traffic: bool = True, actuals: str | Path | pd.DataFrame | None = None,
+             holdout_days: int = 3, progress: Progress | None = None) -> Forecast:
+    """Forecast event-day GMV of one policy (default: the first) and, with a target, its chance.
+
+    replications/seed default to the scenario's run settings. probability: the chance at
+    which requirements are computed. sensitivity: re-simulate each main input at ±step with
+    the same seed (`sensitivity_replications` each, default the replications). check_traffic:
+    re-simulate with daily_visitors scaled to the required traffic. actuals: last year's
+    daily figures (CSV path or frame) for a backtest holding out the last `holdout_days`.
+    """
+    scenario, name = one_policy(scenario, policy)
+    n = replications or scenario.run.replications
+    seed = scenario.run.seed if seed is None else seed
+    n_sens = sensitivity_replications or n
+    inputs = main_inputs(scenario) if sensitivity else []
+    cal = (scenario.calendar.start_day, scenario.calendar.end_day)
+    if actuals is not None and not isinstance(actuals, pd.DataFrame):
+        actuals = read_actuals(actuals, cal)
+    check = check_traffic and target is not None
+    total = n * (1 + check + 2 * (actuals is not None)) + (2 * len(inputs) + (n_sens != n)) * n_sens * bool(inputs)
+    runs = _Runs(seed, workers, total, progress)
+
+    result = runs(scenario, n)
+    outcomes = event_outcomes(result.tables["hourly"], result.replications)
+    plan = kpi_plan(result.daily, result.tables["hourly"], result.tables.get("operations_hourly"))
+    fc = Forecast(scenario, name, outcomes, plan, target=target, probability=probability,
+                  baseline_gmv=float(outcomes["gmv"].mean()))
+    if target is not None:
+        fc.chance = target_chance(outcomes["gmv"], target)
+        fc.required = requirements(outcomes, target, probability)
+        if check:
+            fc.traffic_check = _check_traffic(scenario, outcomes, fc.required[0], target, lambda s: runs(s, n))
+    quick = _without_operations(scenario)
+    if inputs:
+        # the same seed and replications as the variants, so only the input differs
+        baseline = fc.baseline_gmv if n_sens == n else _mean_event_gmv(runs(quick, n_sens))
+        fc.tornado = tornado(quick, lambda s: _mean_event_gmv(runs(s, n_sens)), baseline, step, inputs)
+        fc.baseline_gmv = baseline
+    if actuals is not None:
+        fc.backtest = run_backtest(quick, actuals, holdout_days, lambda s: runs(s, n).daily)
+    return fc
+
+
+def _mean_event_gmv(result: RunResult) -> float:
+    return float(result.daily.loc[result.daily["day"] == 0, "gmv"].mean())
+
+
+def _check_traffic(scenario: Scenario, outcomes: pd.DataFrame, need: Requirement, target: float,
+                   rerun: Callable[[Scenario], RunResult]) -> dict:
+    """Scale daily_visitors so the median day-0 traffic becomes the required one, and re-simulate.
+
+    Only new visitors scale with daily_visitors; returning buyers are held at their median.
+    """
+    returning = float(np.median(outcomes["returning"]))
+    visitors = float(np.median(outcomes["visitors"]))
+    scale = max(need.needed - returning, 0.0) / visitors if visitors > 0 else float("nan")
+    checked = rerun(traffic_scaler("daily_visitors")(scenario, scale))
+    again = event_outcomes(checked.tables["hourly"])
+    chance = target_chance(again["gmv"], target)
+    return {"daily_visitors_scale": scale, "traffic_p50": float(np.median(again["traffic"])),
+            "gmv_p50": float(np.median(again["gmv"])), "probability": chance.probability,
+            "ci_low": chance.ci_low, "ci_high": chance.ci_high}

@@ -1,0 +1,51 @@
+"""Chart rendering: Chinese labels drawn with a CJK font when one is installed, quiet without."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from sim.report import charts, fonts
+
+
+def _render(text: str) -> np.ndarray:
+    with fonts.chart_style():
+        fig = Figure(figsize=(1.2, 0.8))
+        fig.text(0.1, 0.3, text, fontsize=24)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+    return np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("L"))
+
+
+@pytest.mark.skipif(fonts.cjk_family() is None, reason="no CJK font installed (e.g. Debian fonts-noto-cjk)")
+def test_chinese_characters_are_drawn_not_boxes():
+    # Missing glyphs all render as the same box; real glyphs differ from each other.
+    assert not np.array_equal(_render("双"), _render("十"))
+    assert (_render("双") < 128).any()
+    assert fonts.label("GMV", "成交额") == "GMV 成交额"
+
+
+def test_without_a_cjk_font_labels_are_english_and_quiet(monkeypatch):
+    monkeypatch.setattr(fonts, "cjk_family", lambda: None)
+    assert fonts.label("GMV", "成交额") == "GMV"
+    reps = pd.DataFrame({"policy": ["三波预热", "三波预热", "无", "无"], "gmv": [1e6, 1.1e6, 9e5, 9.5e5]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        png = charts.distributions(reps, [("gmv", "GMV", "成交额")], ["三波预热", "无"],
+                                   charts.policy_colors(["三波预热", "无"], "无"))
+    assert png.startswith(b"\x89PNG")
+    assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.parametrize("value, step, text", [
+    (5_400_000, 100_000, "¥5.4M"), (1_880_000, 20_000, "¥1.88M"), (200_000, 200_000, "¥200K"),
+    (350, 50, "¥350"), (-1_200, None, "−¥1K"), (2_500_000, None, "¥2.5M"),
+])
+def test_yuan_ticks_have_the_decimals_the_spacing_needs(value, step, text):
+    assert charts.yuan(value, step) == text

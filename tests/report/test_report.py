@@ -1,0 +1,163 @@
+"""The report page built from run folders: sections, embedded charts, decision table, no network."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+import sim
+from sim.analysis import compare_replications
+from sim.report import REPORT_FILE, RunFolderError, write_report
+from sim.comparison import default_control, lower_is_better
+from sim.report.decisions import METRICS
+from tests.conftest import make_scenario
+from tests.report.conftest import CHINESE_POLICY
+from tests.report.parse import parse_page
+
+CHARTS = {"distributions", "daily", "funnel", "repurchase", "coupons"}
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _report(folder) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path = write_report(folder, strict=True)
+    assert path == folder / REPORT_FILE
+    return path.read_text(encoding="utf-8")
+
+
+def _png(src: str) -> bytes:
+    assert src.startswith("data:image/png;base64,")
+    return base64.b64decode(src.split(",", 1)[1])
+
+
+def test_every_chart_is_an_embedded_png_and_nothing_is_fetched(preheat_copy):
+    html = _report(preheat_copy)
+    page = parse_page(html)
+    charts = CHARTS | ({"event-hours"} if (preheat_copy / "hourly.parquet").exists() else set())
+    assert charts <= set(page.sections)
+    assert {"scenario", "headline", "decisions"} <= set(page.sections)
+    assert len(page.images) == len(charts)
+    for img in page.images:
+        assert _png(img["src"]).startswith(PNG_MAGIC) and img["alt"]
+    assert "http://" not in html and "https://" not in html
+    assert not re.search(r"""(src|href)=["'](?!data:|#)""", html)
+    assert "<link" not in html and "@import" not in html
+
+
+def expected_decisions(folder) -> set[tuple[str, str]]:
+    """(policy, metric) for every policy but the control and every compared metric of a run folder."""
+    reps = pd.read_parquet(folder / "replications.parquet")
+    policies = list(dict.fromkeys(reps["policy"]))
+    if (folder / "comparison.csv").exists():
+        written = pd.read_csv(folder / "comparison.csv")
+        control, metrics = written["control"].iloc[0], list(dict.fromkeys(written["metric"]))
+    else:
+        control, metrics = default_control(policies), [m for m in METRICS if m in reps]
+    return {(p, m) for p in policies if p != control for m in metrics}
+
+
+@pytest.mark.parametrize("with_comparison_csv", [True, False])
+def test_decision_table_has_a_row_per_policy_and_metric(preheat_copy, with_comparison_csv):
+    if not with_comparison_csv:
+        (preheat_copy / "comparison.csv").unlink(missing_ok=True)
+    page = parse_page(_report(preheat_copy))
+    expected = expected_decisions(preheat_copy)
+    assert ("two_waves", "gmv") in expected and not any(p == "no_waves" for p, _ in expected)
+    assert set(page.decisions) == expected and len(page.decisions) == len(expected)
+
+
+def test_computed_verdicts_follow_the_paired_comparison(preheat_copy):
+    (preheat_copy / "comparison.csv").unlink(missing_ok=True)
+    html = _report(preheat_copy)
+    reps = pd.read_parquet(preheat_copy / "replications.parquet")
+    metrics = [m for m in METRICS if m in reps]
+    table = compare_replications(reps, "policy", "no_waves", metrics, paired=True,
+                                 lower_is_better=[m for m in metrics if lower_is_better(m)])
+    rows = re.findall(r'<tr class="(\w*)" data-policy="([^"]+)" data-metric="([^"]+)">', html)
+    decided = {(p, m): css for css, p, m in rows}
+    assert len(decided) == len(table)
+    for r in table.itertuples():
+        want = r.decision if r.decision in ("better", "worse") else ""
+        assert decided[(r.arm, r.metric)] == want
+
+
+def test_comparison_csv_in_the_folder_is_used(preheat_copy):
+    reps = pd.read_parquet(preheat_copy / "replications.parquet")
+    table = compare_replications(reps, "policy", "two_waves", ["gmv"], paired=True)
+    table.to_csv(preheat_copy / "comparison.csv", index=False)
+    page = parse_page(_report(preheat_copy))
+    assert set(page.decisions) == {("no_waves", "gmv"), ("three_waves", "gmv")}
+
+
+def test_report_is_rewritten_atomically(preheat_copy):
+    first = _report(preheat_copy)
+    second = _report(preheat_copy)
+    assert first.count("<img") == second.count("<img")
+    leftovers = [p.name for p in preheat_copy.iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_a_run_without_marketing_shows_only_what_it_has(tmp_path):
+    scenario = make_scenario(population={"size": 1500}, traffic={"daily_visitors": 300},
+                             policies={"baseline": {}}, run={"replications": 2, "seed": 3})
+    folder = sim.run(scenario).write(tmp_path)
+    page = parse_page(_report(folder))
+    assert {"scenario", "headline", "distributions", "daily"} <= set(page.sections)
+    assert not {"decisions", "funnel", "repurchase", "coupons"} & set(page.sections)
+    assert page.decisions == []
+
+
+def _chart_png() -> bytes:
+    fig = Figure(figsize=(3, 2))
+    fig.subplots().plot([0, 1], [1, 0])
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def test_other_artefacts_are_embedded_with_their_names(preheat_copy):
+    (preheat_copy / "calibration_tracking.png").write_bytes(_chart_png())
+    (preheat_copy / "kpi_fan.png").write_bytes(_chart_png())
+    pd.DataFrame({"quantile": [0.1, 0.5, 0.9], "gmv": [5.1e6, 5.4e6, 5.8e6]}).to_csv(
+        preheat_copy / "kpi_plan.csv", index=False)
+    hours = np.arange(24)
+    pd.DataFrame({"replication": 0, "policy": "three_waves", "hour": hours, "chat_load": 5 + hours % 7,
+                  "agents": 8, "paid": 100 + 10 * hours, "capacity": 250}).to_parquet(
+        preheat_copy / "operations_hourly.parquet")
+    html = _report(preheat_copy)
+    page = parse_page(html)
+    assert {"calibration", "forecast", "operations"} <= set(page.sections)
+    alts = [img["alt"] for img in page.images]
+    assert "calibration_tracking.png" in alts and "kpi_fan.png" in alts
+    assert "Load vs capacity by hour" in alts
+    assert "kpi_plan.csv" in html and "<figcaption>kpi_fan.png</figcaption>" in html
+
+
+def test_a_section_with_odd_data_becomes_a_note(preheat_copy):
+    pd.DataFrame({"replication": [0], "policy": ["three_waves"], "coupon": ["x"], "issued": ["many"],
+                  "redeemed": [1], "cost": [2.0]}).to_parquet(preheat_copy / "coupons.parquet")
+    with pytest.warns(UserWarning, match="coupons_section"):
+        path = write_report(preheat_copy)
+    html = path.read_text(encoding="utf-8")
+    assert "could not be drawn" in html and 'id="decisions"' in html
+
+
+def test_a_chinese_policy_name_reaches_the_table_and_the_charts(chinese_folder):
+    page = parse_page(_report(chinese_folder))
+    assert {p for p, _ in page.decisions} == {CHINESE_POLICY}
+    assert {"funnel", "coupons", "repurchase"} <= set(page.sections)
+
+
+@pytest.mark.parametrize("make", [lambda p: p / "missing", lambda p: p])
+def test_a_folder_that_is_not_a_run_is_a_user_error(tmp_path, make):
+    with pytest.raises(RunFolderError) as info:
+        write_report(make(tmp_path))
+    assert isinstance(info.value, sim.SimError)
