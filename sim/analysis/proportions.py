@@ -154,6 +154,10 @@ def compare_proportions(
     p_arm = count_arm / nobs_arm
     p_control = count_control / nobs_control
     lift = p_arm / p_control - 1 if p_control > 0 else np.nan
+    statistic, p_value = float(test.statistic), float(test.pvalue)
+    if np.isnan(p_value) and count_arm * nobs_control == count_control * nobs_arm:
+        # Both rates 0 or both 1: no variance and no difference, hence no evidence of one.
+        statistic, p_value = 0.0, 1.0
     return ProportionComparison(
         estimate_control=float(p_control),
         estimate_arm=float(p_arm),
@@ -163,8 +167,8 @@ def compare_proportions(
         lift=float(lift),
         lift_ci_low=float(r_low - 1),
         lift_ci_high=float(r_high - 1),
-        statistic=float(test.statistic),
-        p_value=float(test.pvalue),
+        statistic=statistic,
+        p_value=p_value,
         alpha=alpha,
         alternative=alternative,
         method=f"diff={diff_method}; ratio={ratio_method}; test={test_method}",
