@@ -98,7 +98,8 @@ def draw_traits(scenario: Scenario, n: int, rng: np.random.Generator) -> Traits:
     """Draw n customers' latent rate, dropout, value level, category and purchases left."""
     pop = scenario.population
     shares = np.array([c.share for c in pop.categories.values()])
-    category = rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int16)
+    cumulative = np.cumsum(shares / shares.sum())
+    category = np.minimum(np.searchsorted(cumulative, rng.random(n), side="right"), len(shares) - 1).astype(np.int16)
     rate_mult, value_mult = category_multipliers(scenario)
     b = pop.buying
     lam = rng.gamma(b.r, 1.0 / b.alpha, size=n) / HOURS_PER_WEEK * rate_mult[category]
