@@ -250,6 +250,8 @@ def _value(value: float, kind: str, signed: bool = False, unit: bool = True) -> 
     sign = "+" if signed else ""
     if kind == "proportion":
         return f"{value * 100:{sign}.2f}" + ((" pt" if signed else " %") if unit else "")
+    if abs(value) >= 100_000:  # compact, so the table fits a terminal: 5.44M, +488.5k
+        return f"{value / 1e6:{sign}.2f}M" if abs(value) >= 1e6 else f"{value / 1e3:{sign}.1f}k"
     return f"{value:{sign},.2f}" if abs(value) < 1000 else f"{value:{sign},.0f}"
 
 
@@ -265,7 +267,7 @@ def print_comparison(table, title: str, alpha: float) -> None:
     for arm, rows in table.groupby("arm", sort=False):
         view = Table(title=f"[bold]{arm}[/] vs {rows['control'].iloc[0]}", title_justify="left",
                      box=None, padding=(0, 1, 0, 0), header_style="bold underline")
-        view.add_column("metric", min_width=8, overflow="fold")
+        view.add_column("metric", no_wrap=True)
         for column in ("control", "arm", "diff", f"{1 - alpha:.0%} CI", "lift", "p", "adj. p"):
             view.add_column(column, justify="right", overflow="fold")
         view.add_column("decision", min_width=8, overflow="fold")
