@@ -7,6 +7,7 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -105,12 +106,17 @@ class RunResult:
         return {**self.base_manifest(self.scenario, self.sweep, self.workers, self.scheduler),
                 "wall_seconds": round(self.wall_seconds, 3), "status": "complete"}
 
-    def write(self, results_dir: str | Path = "results") -> Path:
-        """Write the run folder results/<scenario>-<timestamp>/ atomically; return its path."""
+    def write(self, results_dir: str | Path = "results", label: str = "",
+              extras: Callable[[Path], None] | None = None) -> Path:
+        """Write the run folder results/<scenario>[-label]-<timestamp>/ atomically; return its path.
+
+        `extras(folder)` may add files of its own (a forecast's tables and charts) before the
+        report is built, so the report shows them too.
+        """
         results_dir = Path(results_dir)
         results_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        final = _unused(results_dir / f"{self.scenario.name}-{stamp}")
+        final = _unused(results_dir / f"{self.scenario.name}{'-' + label if label else ''}-{stamp}")
         tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=results_dir))
         try:
             raw = self.scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
@@ -118,6 +124,8 @@ class RunResult:
             (tmp / "scenario.yaml").write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True),
                                                encoding="utf-8")
             self.write_into(tmp)
+            if extras is not None:
+                extras(tmp)
             from sim.report import write_report  # the report reads the folder just written
 
             write_report(tmp)
@@ -137,9 +145,21 @@ class RunResult:
             self.sweep_table().to_csv(folder / "sweep.csv", index=False)
         if self.comparison is not None:
             self.comparison.to_csv(folder / "comparison.csv", index=False)
+        self._copy_calibration_charts(folder)
         for name, table in self.tables.items():
             table.to_parquet(folder / f"{name}.parquet", index=False)
         (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2), encoding="utf-8")
+
+
+    def _copy_calibration_charts(self, folder: Path) -> None:
+        """A calibrated population's tracking charts travel with the run, for its report."""
+        source = self.scenario.population.from_
+        if source is None:
+            return
+        for chart in ("holdout_cumulative.png", "holdout_by_frequency.png"):
+            path = Path(source).parent / chart
+            if path.is_file():
+                shutil.copyfile(path, folder / f"calibration_{chart}")
 
 
 def _unused(path: Path) -> Path:

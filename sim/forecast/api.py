@@ -7,17 +7,12 @@ quantiles and the target chance in `sim.forecast.decomposition`.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from sim.forecast import charts
 from sim.forecast.backtest import Backtest, backtest as run_backtest, read_actuals
@@ -48,6 +43,7 @@ class Forecast:
     tornado: pd.DataFrame | None = None
     baseline_gmv: float = float("nan")  # mean event-day GMV, yuan
     backtest: Backtest | None = None
+    run: RunResult | None = None  # the base run the forecast is read from
 
     def gmv_quantiles(self) -> np.ndarray:
         return quantiles(self.outcomes["gmv"])
@@ -76,23 +72,12 @@ class Forecast:
         return pd.DataFrame(rows)
 
     def write(self, results_dir: str | Path = "results") -> Path:
-        """Write results/<scenario>-forecast-<timestamp>/ atomically (temp folder, then rename)."""
-        results_dir = Path(results_dir)
-        results_dir.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        final = _unused(results_dir / f"{self.scenario.name}-forecast-{stamp}")
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=results_dir))
-        try:
-            self._write_files(tmp)
-            os.replace(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return final
+        """Write results/<scenario>-forecast-<timestamp>/: the base run's folder plus the forecast files."""
+        return self.run.write(results_dir, label="forecast", extras=self._write_files)
 
     def _write_files(self, folder: Path) -> None:
         self.table().to_csv(folder / "forecast.csv", index=False)
-        self.outcomes.to_csv(folder / "replications.csv", index=False)
+        self.outcomes.to_csv(folder / "event_day.csv", index=False)
         self.plan.to_csv(folder / "kpi_plan.csv", index=False)
         charts.fan_chart(self.plan, folder / "fan_chart.png", f"{self.scenario.name}: GMV plan, 80 % bands")
         if self.tornado is not None and len(self.tornado):
@@ -101,20 +86,9 @@ class Forecast:
                                  f"{self.scenario.name}: event-day GMV, each input moved ±{self.tornado['step'].iloc[0]:.0%}")
         if self.backtest is not None:
             self.backtest.days.to_csv(folder / "backtest.csv", index=False)
-        raw = self.scenario.model_dump(mode="json", by_alias=True)
-        (folder / "scenario.yaml").write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True),
-                                              encoding="utf-8")
 
 
 _UNITS = {"traffic": "visitors", "conversion": "orders per visitor", "aov": "yuan per order"}
-
-
-def _unused(path: Path) -> Path:
-    candidate, i = path, 1
-    while candidate.exists():
-        i += 1
-        candidate = path.with_name(f"{path.name}-{i}")
-    return candidate
 
 
 def one_policy(scenario: Scenario, policy: str | None = None) -> tuple[Scenario, str]:
@@ -184,7 +158,7 @@ def forecast(scenario: Scenario, target: float | None = None, probability: float
     outcomes = event_outcomes(result.tables["hourly"], result.replications)
     plan = kpi_plan(result.daily, result.tables["hourly"], result.tables.get("operations_hourly"))
     fc = Forecast(scenario, name, outcomes, plan, target=target, probability=probability,
-                  baseline_gmv=float(outcomes["gmv"].mean()))
+                  baseline_gmv=float(outcomes["gmv"].mean()), run=result)
     if target is not None:
         fc.chance = target_chance(outcomes["gmv"], target)
         fc.required = requirements(outcomes, target, probability)
