@@ -425,6 +425,33 @@ def analyze(
 
 
 @app.command()
+def monitor(
+    export: Path = typer.Argument(..., help="Experiment export so far: one row per customer seen (CSV)."),
+    arm: str = typer.Option(..., "--arm", help="Column with the arm label."),
+    control: str = typer.Option(..., "--control", help="The control arm's label."),
+    metric: list[str] = typer.Option(..., "--metric", help="Outcome column (repeatable)."),
+    look: str = typer.Option(..., "--look", help="Numeric column: when the customer was seen (e.g. day number)."),
+    alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Error probability over all looks."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="File encoding (default: detect)."),
+) -> None:
+    """Always-valid intervals for a live test, valid however often it is looked at."""
+    from sim.comparison import monitor_experiment
+
+    with user_errors():
+        table = monitor_experiment(export, arm, control, metric, look, alpha=alpha, encoding=encoding)
+    for (name, m), rows in table.groupby(["arm", "metric"], sort=False):
+        last = rows.iloc[-1]
+        first = rows[rows.excludes_zero]
+        kind = "proportion" if "binomial" in last["method"] else "mean"
+        verdict = (f"excludes 0 from look {first.iloc[0]['look']:g} on: the difference is real"
+                   if len(first) else "still includes 0: keep the test running (or stop for futility)")
+        out.print(f"[bold]{name}[/] vs {control}, {m}: {_value(last['estimate'], kind, signed=True)} "
+                  f"(always-valid {1 - alpha:.0%} interval {_value(last['ci_low'], kind, True, False)}.."
+                  f"{_value(last['ci_high'], kind, True, False)} after {len(rows)} looks, "
+                  f"{last['n_arm']:,} vs {last['n_control']:,} customers); {verdict}", soft_wrap=True)
+
+
+@app.command()
 def capacity(
     scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     service_level: float = typer.Option(0.8, "--service-level", help="Share of chats to answer within --answer-within."),
