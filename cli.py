@@ -364,6 +364,14 @@ def _guardrail(text: str):
     return column, Guardrail(value, higher_is_better=direction == "higher")
 
 
+def _ratio(text: str) -> tuple[str, tuple[str, str]]:
+    name, sep, parts = text.partition("=")
+    numerator, slash, denominator = parts.partition("/")
+    if not (sep and slash and name.strip() and numerator.strip() and denominator.strip()):
+        raise typer.BadParameter(f"--ratio {text!r}: expected NAME=NUMERATOR/DENOMINATOR, e.g. aov=spend/orders")
+    return name.strip(), (numerator.strip(), denominator.strip())
+
+
 def _shares(items: list[str]) -> dict[str, float]:
     shares = {}
     for text in items:
@@ -402,16 +410,21 @@ def analyze(
     alpha: float = typer.Option(0.05, "--alpha", help="Level of the intervals and decisions."),
     adjust: str = typer.Option("holm", "--adjust", help="holm (family-wise) or bh (false discovery rate)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="File encoding (default: detect utf-8 or GBK)."),
+    ratio: list[str] = typer.Option(
+        [], "--ratio", help="NAME=NUMERATOR/DENOMINATOR (repeat): a ratio metric such as aov=spend/orders (delta method)."),
+    bootstrap: Optional[str] = typer.Option(
+        None, "--bootstrap", help="percentile or bca: bootstrap intervals for money metrics (heavy tails)."),
     out_file: Optional[Path] = typer.Option(None, "--out", help="Write the comparison table to this CSV file."),
 ) -> None:
     """Compare the arms of a real experiment (A/B test, holdout) from a per-customer export."""
     from sim.comparison import analyze_experiment, write_comparison
 
     guards = dict(_guardrail(g) for g in guardrail)
+    ratios = dict(_ratio(r) for r in ratio)
     with user_errors():
         result = analyze_experiment(export, arm, control, metric, covariate=covariate, guardrails=guards,
                                     planned_shares=_shares(split) or None, alpha=alpha,
-                                    adjust=adjust, encoding=encoding)
+                                    adjust=adjust, encoding=encoding, ratios=ratios, bootstrap=bootstrap)
         path = write_comparison(result.table, out_file) if out_file is not None else None
     total = sum(result.counts.values())
     print_srm(result)

@@ -201,13 +201,19 @@ def analyze_experiment(
     alpha: float = 0.05,
     adjust: str = "holm",
     encoding: str | None = None,
+    ratios: Mapping[str, tuple[str, str]] | None = None,
+    bootstrap: str | None = None,
+    seed: int = 0,
 ) -> ExperimentAnalysis:
     """Compare every arm of an experiment export with the control (`sim.analysis.compare`).
 
     0/1 columns are rates (score z-test, Newcombe interval), others money per customer (Welch,
     CUPED-adjusted when `covariate` is given). `guardrails` maps a column to the margin it may
     worsen by (see `sim.analysis.Guardrail`). `planned_shares` is the planned split for the
-    sample-ratio check (arm -> share, normalised); default equal shares. Other arguments as in
+    sample-ratio check (arm -> share, normalised); default equal shares. `ratios` maps a name
+    to (numerator, denominator) columns for ratio metrics such as average order value (delta
+    method, customers as units). `bootstrap` ("percentile" or "bca", resampled with `seed`)
+    replaces the t interval of money metrics for heavy tails. Other arguments as in
     `compare_run`. Raises `DataError` for any problem with the file, before computing.
     """
     _check_level(alpha, adjust)
@@ -221,13 +227,18 @@ def analyze_experiment(
     shares = dict(planned_shares or {})
     if any(not s > 0 for s in shares.values()):
         raise InputError("planned shares must be positive")
-    values = [*metrics, *([covariate] if covariate else []), *guards]
+    ratios = dict(ratios or {})
+    if bootstrap not in (None, "percentile", "bca"):
+        raise InputError(f"bootstrap must be percentile or bca, not {bootstrap!r}")
+    values = list(dict.fromkeys([*metrics, *([covariate] if covariate else []), *guards,
+                                 *(c for pair in ratios.values() for c in pair)]))
     exp = read_experiment(path, arm, values, control=control, expected_arms=list(shares), encoding=encoding)
     if shares and set(shares) != set(exp.counts):
         extra = ", ".join(repr(a) for a in exp.counts if a not in shares)
         raise InputError(f"the planned split leaves out arm(s) {extra}; give a share for every arm")
-    table = compare(exp.table, arm, control, list(metrics), covariate=covariate,
-                    guardrails=guards, alpha=alpha, adjust=adjust)
+    table = compare(exp.table, arm, control, list(metrics), covariate=covariate, ratios=ratios,
+                    guardrails=guards, alpha=alpha, adjust=adjust, interval=bootstrap or "t",
+                    rng=np.random.default_rng(seed) if bootstrap else None)
     check = srm(exp.table, arm, shares or None)
     planned = shares or {a: 1.0 for a in exp.counts}
     total = sum(planned.values())

@@ -164,3 +164,31 @@ def test_plan_impossible_input_exits_2(args, expected):
     assert result.exit_code == 2 and expected in result.output and "Traceback" not in result.output
     with pytest.raises(InputError):
         plan(**{a.lstrip("-"): float(v) for a, v in zip(args[::2], args[1::2])})
+
+
+def test_analyze_ratio_metric_and_bootstrap_interval(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from sim.analysis import compare_ratios
+    from sim.comparison import analyze_experiment
+
+    rng = np.random.default_rng(8)
+    n = 4000
+    arm = np.where(rng.random(n) < 0.5, "mail", "none")
+    orders = rng.poisson(0.3 + 0.1 * (arm == "mail"))
+    spend = orders * rng.gamma(2.0, 60.0, n)
+    path = tmp_path / "x.csv"
+    pd.DataFrame({"arm": arm, "orders": orders, "spend": spend}).to_csv(path, index=False)
+    result = analyze_experiment(path, "arm", "none", ["spend"], ratios={"aov": ("spend", "orders")},
+                                bootstrap="bca", seed=1)
+    rows = result.table.set_index("metric")
+    a, c = arm == "mail", arm == "none"
+    direct = compare_ratios(spend[a], orders[a], spend[c], orders[c])
+    assert rows.loc["aov", "difference"] == pytest.approx(direct.difference)
+    assert rows.loc["aov", "ci_low"] == pytest.approx(direct.ci_low)
+    assert "bootstrap" in rows.loc["spend", "method"].lower() or "bca" in rows.loc["spend", "method"].lower()
+    assert rows.loc["spend", "ci_low"] < rows.loc["spend", "difference"] < rows.loc["spend", "ci_high"]
+    bad = runner.invoke(app, ["analyze", str(path), "--arm", "arm", "--control", "none", "--metric", "spend",
+                              "--ratio", "aov=spend"])
+    assert bad.exit_code == 2 and "NAME=NUMERATOR/DENOMINATOR" in bad.output

@@ -58,7 +58,8 @@ def _row(arm, control, metric, kind, role, n_c, n_a, res, method, lift=None) -> 
 
 
 def _primary_row(arm, control, metric, a: pd.DataFrame, c: pd.DataFrame,
-                 covariate: str | None, alpha: float) -> dict:
+                 covariate: str | None, alpha: float, interval: str = "t",
+                 rng: np.random.Generator | None = None) -> dict:
     ya, yc = a[metric].to_numpy(float), c[metric].to_numpy(float)
     if is_proportion(pd.concat([a[metric], c[metric]])):
         r = compare_proportions(ya.sum(), ya.size, yc.sum(), yc.size, alpha=alpha)
@@ -69,7 +70,7 @@ def _primary_row(arm, control, metric, a: pd.DataFrame, c: pd.DataFrame,
         method = (f"CUPED on {covariate} (theta={cu.theta:.4g}, variance reduction "
                   f"{cu.variance_reduction:.2%}); Welch")
         return _row(arm, control, metric, "mean", "primary", yc.size, ya.size, cu.comparison, method)
-    r = compare_means(ya, yc, alpha=alpha)
+    r = compare_means(ya, yc, alpha=alpha, interval=interval, rng=rng)
     return _row(arm, control, metric, "mean", "primary", yc.size, ya.size, r, r.method)
 
 
@@ -143,6 +144,8 @@ def compare(
     lower_is_better: Sequence[str] = (),
     alpha: float = 0.05,
     adjust: str = "holm",
+    interval: str = "t",
+    rng: np.random.Generator | None = None,
 ) -> pd.DataFrame:
     """Compare every arm with `control`, one row per (arm, metric); columns `COLUMNS`.
 
@@ -164,6 +167,9 @@ def compare(
     alpha : level for intervals (two-sided) and decisions. Default 0.05.
     adjust : ``"holm"`` (default) or ``"bh"``, applied over all primary rows
         together and over all guardrail rows together.
+    interval : interval of money metrics without a covariate: ``"t"`` (Welch,
+        default), or a bootstrap for heavy tails, ``"percentile"`` or ``"bca"``
+        (needs `rng`); the p-value stays Welch's.
 
     Decisions for primary rows: "better"/"worse" when the adjusted p-value is
     below `alpha`, else "no detectable difference".
@@ -181,7 +187,7 @@ def compare(
     for arm, a in groups.items():
         if arm == control:
             continue
-        rows += [_primary_row(arm, control, m, a, c, covariate, alpha) for m in metrics]
+        rows += [_primary_row(arm, control, m, a, c, covariate, alpha, interval, rng) for m in metrics]
         rows += [_ratio_row(arm, control, n, cols, a, c, alpha) for n, cols in ratios.items()]
         rows += [_guardrail_row(arm, control, m, a, c, g, alpha) for m, g in guards.items()]
     table = _decide(pd.DataFrame(rows), alpha, adjust, lower_is_better)
