@@ -532,7 +532,9 @@ def forecast(
     policy: Optional[str] = typer.Option(None, "--policy", help="Policy to forecast (default: the first)."),
     replications: Optional[int] = typer.Option(None, "--replications", "-n", min=2, help="Override run.replications."),
     seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0, help="Override run.seed."),
-    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
+                                          help="Local worker processes (default: all cores)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, or 'local'."),
     sensitivity: bool = typer.Option(True, "--sensitivity/--no-sensitivity",
                                      help="Re-simulate each main input at -/+ --step (same seed) for a tornado."),
     sensitivity_replications: Optional[int] = typer.Option(
@@ -552,7 +554,7 @@ def forecast(
         spec = sim.load_scenario(scenario)
         with progress_bar(f"{spec.name} forecast") as update:
             fc = run_forecast(spec, target=target, probability=probability, replications=replications, seed=seed,
-                              workers=workers, policy=policy, sensitivity=sensitivity,
+                              workers=workers, scheduler=scheduler, policy=policy, sensitivity=sensitivity,
                               sensitivity_replications=sensitivity_replications, step=step,
                               check_traffic=check_traffic, actuals=backtest, holdout_days=holdout_days,
                               progress=update)
@@ -657,6 +659,7 @@ def power(
     seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0, help="Override run.seed."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0001, max=0.5, help="Level of the test."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="Local worker processes (default: all cores)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, or 'local'."),
 ) -> None:
     """Simulation-based power: how often the policy's effect is detected against each holdout size."""
     from sim.experiment import OUTCOMES, holdout_power
@@ -677,7 +680,7 @@ def power(
             raise typer.BadParameter("--holdouts: every share must lie strictly between 0 and 1")
         with progress_bar(f"{spec.name} power") as update:
             summary, _ = holdout_power(spec, policy, shares, replications, seed, metric, alpha,
-                                       workers or sim.runner.default_workers(), update)
+                                       workers or sim.runner.default_workers(), update, scheduler)
     table = Table(title=f"{spec.name}: power to detect {policy} vs holdout on {metric} (alpha {alpha})",
                   title_justify="left")
     for column in ("holdout", "held out (mean)", "detected", "95 % interval", "mean effect", "analytic power"):

@@ -17,7 +17,7 @@ import pandas as pd
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
-from sim import backends, streams
+from sim import streams
 from sim.analysis import compare, compare_means, compare_proportions, kim_nelson, srm
 from sim.analysis.selection import SelectionResult
 from sim.calendar import Calendar
@@ -137,7 +137,7 @@ def holdout_test(scenario: Scenario, policy: str, holdout: float, replication: i
 
 def holdout_power(scenario: Scenario, policy: str, holdouts: list[float], replications: int | None = None,
                   seed: int | None = None, metric: str = "repurchased", alpha: float = 0.05,
-                  workers: int = 1, progress=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  workers: int = 1, progress=None, scheduler: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulation-based power of the policy-vs-holdout test for each holdout share.
 
     Returns (summary, per-replication results). The summary gives, per holdout share, the
@@ -150,9 +150,11 @@ def holdout_power(scenario: Scenario, policy: str, holdouts: list[float], replic
     n = scenario.run.replications if replications is None else replications
     seed = scenario.run.seed if seed is None else seed
     tasks = [(holdout_test, (scenario, policy, h, rep, seed, metric, alpha)) for h in holdouts for rep in range(n)]
-    run = backends.serial if workers <= 1 else (lambda t, d: backends.processes(t, d, workers))
+    from sim.runner import backend
+
+    describe = lambda i: f"holdout {tasks[i][1][2]} replication {tasks[i][1][3]} (seed {seed})"  # noqa: E731
     rows = []
-    for i, row in run(tasks, lambda i: f"holdout {tasks[i][1][2]} replication {tasks[i][1][3]} (seed {seed})"):
+    for i, row in backend(tasks, describe, workers, scheduler, len(tasks)):
         rows.append(row)
         if progress:
             progress(len(rows), len(tasks))

@@ -104,7 +104,7 @@ def _execute(scenario: Scenario, points: list[Point], folder: RunFolder | None, 
     if progress:
         progress(done, len(keys))
     try:
-        for i, output in _backend(calls, describe, workers, scheduler, len(todo)):
+        for i, output in backend(calls, describe, workers, scheduler, len(todo)):
             key = todo[i]
             if folder:
                 folder.save(key[0], output)
@@ -131,7 +131,8 @@ def _execute(scenario: Scenario, points: list[Point], folder: RunFolder | None, 
     return result
 
 
-def _backend(calls, describe, workers: int | None, scheduler: str | None, count: int):
+def backend(calls, describe, workers: int | None, scheduler: str | None, count: int):
+    """The backend for `count` tasks: Dask if a scheduler is given, else local processes or serial."""
     if scheduler:
         return backends.dask(calls, describe, scheduler)
     workers = default_workers() if workers is None else workers

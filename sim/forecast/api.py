@@ -114,8 +114,10 @@ def _without_operations(scenario: Scenario) -> Scenario:
 class _Runs:
     """Runs scenarios with one seed and one progress bar over all runs."""
 
-    def __init__(self, seed: int, workers: int, total: int, progress: Progress | None):
+    def __init__(self, seed: int, workers: int | None, total: int, progress: Progress | None,
+                 scheduler: str | None = None):
         self.seed, self.workers, self.total, self.progress, self.done = seed, workers, total, progress, 0
+        self.scheduler = scheduler
 
     def __call__(self, scenario: Scenario, replications: int) -> RunResult:
         offset = self.done
@@ -124,13 +126,15 @@ class _Runs:
             if self.progress:
                 self.progress(offset + done, self.total)
 
-        result = run(scenario, replications=replications, seed=self.seed, workers=self.workers, progress=update)
+        result = run(scenario, replications=replications, seed=self.seed, workers=self.workers,
+                     scheduler=self.scheduler, progress=update)
         self.done = offset + replications
         return result
 
 
 def forecast(scenario: Scenario, target: float | None = None, probability: float = 0.8,
-             replications: int | None = None, seed: int | None = None, workers: int = 1,
+             replications: int | None = None, seed: int | None = None, workers: int | None = 1,
+             scheduler: str | None = None,
              policy: str | None = None, sensitivity: bool = True, sensitivity_replications: int | None = None,
              step: float = 0.10, check_traffic: bool = True, actuals: str | Path | pd.DataFrame | None = None,
              holdout_days: int = 3, progress: Progress | None = None) -> Forecast:
@@ -152,7 +156,7 @@ def forecast(scenario: Scenario, target: float | None = None, probability: float
         actuals = read_actuals(actuals, cal)
     check = check_traffic and target is not None
     total = n * (1 + check + 2 * (actuals is not None)) + (2 * len(inputs) + (n_sens != n)) * n_sens * bool(inputs)
-    runs = _Runs(seed, workers, total, progress)
+    runs = _Runs(seed, workers, total, progress, scheduler)
 
     result = runs(scenario, n)
     outcomes = event_outcomes(result.tables["hourly"], result.replications)
