@@ -9,8 +9,6 @@ before anything is computed or written.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -19,11 +17,8 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import DataError
+from sim.exports import bad_rows, parse_table, read_text
 
-ENCODINGS = ("utf-8-sig", "gb18030")
-"""Tried in order when no encoding is given (shop back-ends in China often export GBK)."""
-
-_SHOW = 5
 _BOOLEAN = {"true": 1.0, "false": 0.0}
 _NUMBER_NOISE = ("¥", "￥", "$", "元", ",")
 
@@ -66,15 +61,15 @@ def read_experiment(
         also be written true/false. Currency signs and thousands separators are ignored.
     control : if given, this arm must be present.
     expected_arms : arms that must each have rows (e.g. those of a planned split).
-    encoding : file encoding; default: the first of `ENCODINGS` that decodes the file.
+    encoding : file encoding; default: detected (`sim.exports.DETECT_ENCODINGS`).
     """
     path = Path(path)
-    text, used = _decode(path, _read_bytes(path), encoding)
-    raw = _parse(path, text)
+    text, used, _ = read_text(path, encoding)
+    raw = parse_table(path, text, "customers (no data rows)")
     _check_columns(path, raw, [arm, *values])
     labels = raw[arm].str.strip()
     if (labels == "").any():
-        raise _bad_lines(path, raw, labels == "", arm, "empty arm label(s)")
+        raise bad_rows(path, raw, labels == "", arm, "empty arm label(s)")
     table = pd.DataFrame({arm: labels})
     for column in dict.fromkeys(values):
         if column != arm:
@@ -84,58 +79,12 @@ def read_experiment(
     return Experiment(path=path, table=table, arm=arm, counts=counts, encoding=used)
 
 
-def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    if path.is_dir():
-        raise DataError(f"{path}: is a folder, not a CSV file")
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
-
-
-def _decode(path: Path, raw: bytes, encoding: str | None) -> tuple[str, str]:
-    for enc in (encoding,) if encoding else ENCODINGS:
-        try:
-            return raw.decode(enc), enc
-        except LookupError:
-            raise DataError(f"{path}: unknown encoding {enc!r}") from None
-        except UnicodeDecodeError:
-            continue
-    tried = encoding or ", ".join(ENCODINGS)
-    raise DataError(f"{path}: not readable as text ({tried}); is it a CSV file?")
-
-
-def _parse(path: Path, text: str) -> pd.DataFrame:
-    if not text.strip():
-        raise DataError(f"{path}: the file is empty")
-    try:
-        sep = csv.Sniffer().sniff(text[:65536], delimiters=",\t;|").delimiter
-    except csv.Error:
-        sep = ","
-    try:
-        table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
-    table.columns = [str(c).strip() for c in table.columns]
-    if table.empty:
-        raise DataError(f"{path}: the file has a header but no customers (no data rows)")
-    return table
-
-
 def _check_columns(path: Path, table: pd.DataFrame, wanted: Sequence[str]) -> None:
     missing = [c for c in dict.fromkeys(wanted) if c not in table.columns]
     if missing:
         names = ", ".join(repr(c) for c in missing)
         available = ", ".join(repr(c) for c in table.columns)
         raise DataError(f"{path}: no column {names}; available columns: {available}")
-
-
-def _bad_lines(path: Path, table: pd.DataFrame, bad: pd.Series, column: str, what: str) -> DataError:
-    """A DataError with the first offending lines; line 1 is the header."""
-    shown = "; ".join(f"line {i + 2}: {v!r}" for i, v in table.loc[bad, column].head(_SHOW).items())
-    return DataError(f"{path}: column {column!r} has {int(bad.sum()):,} {what}, first: {shown}")
 
 
 def _numbers(path: Path, table: pd.DataFrame, column: str) -> pd.Series:
@@ -148,9 +97,9 @@ def _numbers(path: Path, table: pd.DataFrame, column: str) -> pd.Series:
     blank = text == ""
     bad = ~blank & (values.isna() | ~np.isfinite(values.fillna(0.0)))
     if bad.any():
-        raise _bad_lines(path, table, bad, column, "non-numeric value(s)")
+        raise bad_rows(path, table, bad, column, "non-numeric value(s)")
     if blank.any():
-        raise _bad_lines(path, table, blank, column,
+        raise bad_rows(path, table, blank, column,
                          "missing value(s) (write 0 for customers without the outcome)")
     return values.astype("float64")
 
