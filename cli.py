@@ -93,6 +93,9 @@ def run(
     """Simulate every policy of SCENARIO for many replications and write a run folder."""
     with user_errors():
         if resume is not None:
+            from sim.run_folder import RunFolder
+
+            RunFolder.open(resume)  # a clear error before any progress bar
             with progress_bar(resume.name) as update:
                 result = _stopped_run(lambda: sim.resume(resume, workers=workers, scheduler=scheduler,
                                                          progress=update))
@@ -525,7 +528,8 @@ def capacity(
 @app.command()
 def forecast(
     scenario: Path = typer.Argument(..., help="Scenario YAML file."),
-    target: Optional[float] = typer.Option(None, "--target", help="Event-day GMV target, yuan (e.g. 50000000)."),
+    target: Optional[float] = typer.Option(None, "--target", min=0.01,
+                                           help="Event-day GMV target, yuan (e.g. 50000000)."),
     probability: float = typer.Option(0.8, "--probability", min=0.01, max=0.99,
                                       help="Chance of reaching the target at which the needed traffic, "
                                            "conversion and order value are computed."),
