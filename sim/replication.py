@@ -65,11 +65,10 @@ def draw_world(scenario: Scenario, calendar: Calendar, seed: int, replication: i
 
 
 def play(scenario: Scenario, calendar: Calendar, world: World, name: str, seed: int, replication: int,
-         hours: list[float]) -> tuple[Engine, PolicyRuntime | None]:
-    """Run one policy on a private copy of the world."""
+         hours: list[float], reuse_world: bool = False) -> tuple[Engine, PolicyRuntime | None]:
+    """Run one policy on a private copy of the world (or on the world itself, if it is not needed again)."""
     policy = scenario.policies[name]
-    last = name == list(scenario.policies)[-1]
-    pop = world.population if last else world.population.copy()  # the last policy may use the original
+    pop = world.population if reuse_world else world.population.copy()
     runtime = None if policy.is_empty() else PolicyRuntime(scenario, name, policy, pop.sensitivity,
                                                             world.holdout_draw)
     engine = Engine(calendar, pop, world.first_value, scenario.population.spend.p, seed, replication,
@@ -86,8 +85,9 @@ def simulate_replication(scenario: Scenario, replication: int, seed: int | None 
     hours = change_hours(scenario)
     rows, frames = [], []
     tables: dict[str, list[pd.DataFrame]] = {"channels": [], "coupons": [], "repurchase": []}
+    last = list(scenario.policies)[-1]
     for name, policy in scenario.policies.items():
-        engine, rt = play(scenario, calendar, world, name, seed, replication, hours)
+        engine, rt = play(scenario, calendar, world, name, seed, replication, hours, reuse_world=name == last)
         orders = order_table(engine, scenario, policy.discount_profit_items)
         mk = marketing_metrics(rt, orders, len(engine.pop))
         rows.append({"replication": replication, "policy": name,
