@@ -83,7 +83,7 @@ class HandleTime(_Model):
 class Service(_Model):
     """Pre-purchase customer-service chats (Wangwang): agents, waiting, abandonment, sales."""
 
-    inquiry_share: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
+    inquiries_per_order: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
         1.3,
         description="inquiries per order, used only when no inquiry times are given; with the default "
         "conversions about 40 % of sales pass through service, as reported for Double 11",

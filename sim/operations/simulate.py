@@ -2,7 +2,7 @@
 
 Design of the inquiry stream: chats are pre-purchase inquiries from visitors who ask before
 buying, on top of the engine's orders. Their arrival times come from the engine (`inquiries`)
-or, when it passes None, are drawn as Poisson(inquiry_share x orders) times resampled from the
+or, when it passes None, are drawn as Poisson(inquiries_per_order x orders) times resampled from the
 order times. An answered inquiry buys with `conversion_served` when the chat ends; an abandoned
 one with `conversion_abandoned` when the customer leaves. Those purchases become new orders
 (new buyer ids, value and role resampled from the day's orders) that go through stock, payment
@@ -47,7 +47,7 @@ def simulate_operations(orders: Orders | Mapping[str, np.ndarray], inquiries: np
     """
     orders = Orders.coerce(orders)
     if inquiries is None:
-        inquiries = inquiries_from_orders(orders, config.service.inquiry_share, rng)
+        inquiries = inquiries_from_orders(orders, config.service.inquiries_per_order, rng)
     inquiries = np.sort(np.asarray(inquiries, dtype=float))
     _check_times(orders.time, inquiries, start_hour)
     hours = int(np.ceil(config.horizon_days * 24))
