@@ -10,13 +10,14 @@ from sim.marketing.runtime import PolicyRuntime
 HORIZONS_DAYS = (2, 10, 30)
 
 MARKETING_METRICS = (
-    "messages", "message_cost", "opt_outs", "responses", "coupons_issued", "coupons_redeemed",
+    "messages", "message_cost", "opt_outs", "responses", "add_to_cart", "coupons_issued", "coupons_redeemed",
     "redemption_rate", "coupon_cost", "marketing_spend", "assigned", "held_out",
     "incremental_orders", "incremental_gmv", "incremental_net_profit", "roms",
 )
 """Per replication and policy; money in yuan. Incremental figures compare customers assigned
 to the policy's actions with their randomly held-out twins, after first exposure, scaled to
-the assigned group; they are NaN without a holdout. roms = incremental GMV / marketing spend."""
+the assigned group; they are NaN without a holdout. roms = incremental GMV / marketing spend.
+add_to_cart counts the responders to pre-heat sends, whose orders are placed on day 0."""
 
 
 def marketing_metrics(rt: PolicyRuntime | None, orders: dict[str, np.ndarray], n: int) -> dict[str, float]:
@@ -36,6 +37,7 @@ def marketing_metrics(rt: PolicyRuntime | None, orders: dict[str, np.ndarray], n
         "message_cost": message_cost,
         "opt_outs": float(sum(s.opt_outs for s in ch)),
         "responses": float(sum(s.responses for s in ch)),
+        "add_to_cart": float(rt.carts),
         "coupons_issued": float(issued),
         "coupons_redeemed": float(redeemed),
         "redemption_rate": redeemed / issued if issued else np.nan,

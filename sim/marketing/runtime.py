@@ -48,6 +48,7 @@ class PolicyRuntime(Plugin):
         self.coupons = CouponBook(sensitivity)
         self.exposures: list[Exposure] = []
         self.first_exposed = np.full(n, np.inf)
+        self.carts = 0  # pre-heat responders who added to cart, to buy on day 0
         self.engine: Engine | None = None
         self._categories = list(scenario.population.categories)
 
@@ -147,6 +148,7 @@ class PolicyRuntime(Plugin):
         rng = streams.generator(engine.seed, engine.replication, streams.MARKETING, *key, 1)
         responders = outcome.responders
         if cart and t < 0:
+            self.carts += len(responders)
             cal = engine.calendar
             g0, g1 = cal.clock(0.0), cal.clock(24.0)
             times = cal.clock_inverse(g0 + rng.random(len(responders)) * (g1 - g0))

@@ -125,3 +125,16 @@ def test_unknown_channel_and_days_outside_calendar_are_reported():
     with pytest.raises(ScenarioError) as info:
         make_scenario(policies={"p": {"waves": [wave(day=99)]}})
     assert "policies.p.waves.0.day" in str(info.value) and "outside the calendar" in str(info.value)
+
+
+def test_preheat_responders_add_to_cart_and_buy_on_the_event_day():
+    s = make_scenario(population={"size": 4000}, channels={"sms": {"response": 0.1}},
+                      policies={"p": {"waves": [wave(day=-5), wave(day=2, name="after")]}})
+    engine, rt, orders = played(s, "p")
+    induced = orders["time"][orders["induced"]]
+    day0 = (induced >= 0) & (induced < 24)
+    assert rt.carts > 0
+    assert day0.sum() >= rt.carts * 0.95  # nearly every cart is bought (a few carts' owners drop out first)
+    assert np.all((induced[~day0] >= 60) & (induced[~day0] < 60 + 48))  # day 2 at 12:00 converts within 48 h
+    reps = sim.run(s, replications=2).replications
+    assert (reps.add_to_cart > 0).all() and (reps.add_to_cart <= reps.responses).all()
