@@ -16,14 +16,14 @@ from sim.report import html
 from sim.report.artefacts import artefact_sections, note_missing
 from sim.report.charts import policy_colors
 from sim.report.fonts import has_cjk
-from sim.report.run_folder import RunFolder, RunFolderError, read_run_folder
+from sim.report.contents import NotARunFolder, RunContents, read_run_contents
 from sim.report.scenario_brief import scenario_section
 from sim.report.sections import (coupons_section, daily_section, decision_section, distributions_section,
                                  event_hours_section, funnel_section, headline_section, repurchase_section,
                                  sweep_section)
 from sim.run_folder import INCOMPLETE  # the report is written just before the folder is renamed
 
-__all__ = ["REPORT_FILE", "RunFolderError", "build_report", "write_report"]
+__all__ = ["REPORT_FILE", "NotARunFolder", "build_report", "write_report"]
 
 REPORT_FILE = "report.html"
 
@@ -33,7 +33,7 @@ SECTIONS: tuple[Callable, ...] = (
 )
 
 
-def build_report(run: RunFolder, strict: bool = False) -> str:
+def build_report(run: RunContents, strict: bool = False) -> str:
     """The report page for a read run folder.
 
     A section whose data has an unexpected shape is replaced by a note (and a warning), so one
@@ -64,7 +64,7 @@ def build_report(run: RunFolder, strict: bool = False) -> str:
     return html.page(f"{name} 策略模拟报告", [line for line in lead if line], sections, footer)
 
 
-def _guarded(make: Callable, run: RunFolder, colors: dict[str, str], strict: bool):
+def _guarded(make: Callable, run: RunContents, colors: dict[str, str], strict: bool):
     try:
         return make(run, colors)
     except Exception as exc:  # noqa: BLE001 - shown in the page, raised when strict
@@ -79,8 +79,8 @@ def _guarded(make: Callable, run: RunFolder, colors: dict[str, str], strict: boo
 def write_report(run_folder: str | Path, strict: bool = False) -> Path:
     """Build the report of a run folder and write it to `<run_folder>/report.html` atomically.
 
-    Raises RunFolderError (a `sim.errors.DataError`) when the folder is missing or is not a
+    Raises NotARunFolder (a `sim.errors.DataError`) when the folder is missing or is not a
     run folder. Returns the report's path.
     """
-    run = read_run_folder(run_folder)
+    run = read_run_contents(run_folder)
     return html.write_atomic(run.path / REPORT_FILE, build_report(run, strict=strict))

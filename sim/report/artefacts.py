@@ -16,7 +16,7 @@ import pandas as pd
 from sim.report import charts
 from sim.report.fonts import label
 from sim.report.html import Section, image, paragraph, table, text
-from sim.report.run_folder import RunFolder
+from sim.report.contents import RunContents
 
 TOPICS = (
     ("calibration", "Calibration tracking 模型校准", r"calib|track|holdout|p_alive|segment|bgnbd|(^|_)fit"),
@@ -38,7 +38,7 @@ def topic_of(name: str) -> str:
     return "other"
 
 
-def artefact_sections(run: RunFolder, colors: dict[str, str]) -> list[Section]:
+def artefact_sections(run: RunContents, colors: dict[str, str]) -> list[Section]:
     """One section per topic that has a chart or a table."""
     parts: dict[str, list[str]] = {anchor: [] for anchor, _, _ in TOPICS}
     ops = operations_chart(run, colors)
@@ -70,7 +70,7 @@ def _cell(value) -> str:
     return str(value)
 
 
-def operations_chart(run: RunFolder, colors: dict[str, str]) -> str:
+def operations_chart(run: RunContents, colors: dict[str, str]) -> str:
     """Chat load against chat places, and paid orders against packing capacity, by hour."""
     hourly = run.table("operations_hourly")
     if hourly is None or not {"hour", "policy"} <= set(hourly.columns):
@@ -99,7 +99,7 @@ def operations_chart(run: RunFolder, colors: dict[str, str]) -> str:
                       "its 10th to 90th percentile; dashed lines are the capacity."))
 
 
-def note_missing(run: RunFolder) -> str:
+def note_missing(run: RunContents) -> str:
     """A line listing run-folder files the report does not show, so nothing is silently skipped."""
     shown = {"scenario.yaml", "manifest.json", "report.html"} | {f"{n}.parquet" for n in
                                                                   ("replications", "daily", "hourly", "channels",

@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.analysis import compare_replications
 from sim.comparison import lower_is_better
-from sim.report.run_folder import RunFolder
+from sim.report.contents import RunContents
 
 METRICS = ("orders", "gmv", "gross_profit", "net_profit", "repurchase_rate", "marketing_spend")
 """Compared when present in the replications table, in this order."""
@@ -37,7 +37,7 @@ def metric_name(metric: str) -> str:
     return f"{english} {chinese}".strip()
 
 
-def decision_table(run: RunFolder, alpha: float = 0.05) -> pd.DataFrame:
+def decision_table(run: RunContents, alpha: float = 0.05) -> pd.DataFrame:
     """Rows (arm, metric, ...) in `sim.analysis.COLUMNS` order plus `verdict`; empty with one policy."""
     if "comparison" in run.csvs and {"arm", "metric", "decision"} <= set(run.csvs["comparison"].columns):
         table = run.csvs["comparison"].copy()
@@ -51,7 +51,7 @@ def decision_table(run: RunFolder, alpha: float = 0.05) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _compute(run: RunFolder, alpha: float) -> pd.DataFrame:
+def _compute(run: RunContents, alpha: float) -> pd.DataFrame:
     reps, control = run.replications, run.control
     metrics = [m for m in METRICS if m in reps and pd.api.types.is_numeric_dtype(reps[m])]
     if len(run.policies) < 2 or not metrics or "replication" not in reps:

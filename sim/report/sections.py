@@ -1,6 +1,6 @@
 """The report's sections, each built only when the run folder has its data.
 
-Every function takes the RunFolder (and the policy colours) and returns a Section or None.
+Every function takes the RunContents (and the policy colours) and returns a Section or None.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from sim.report import charts
 from sim.report.decisions import decision_table, format_p, format_value, metric_name
 from sim.report.fonts import label
 from sim.report.html import Section, image, paragraph, table, text
-from sim.report.run_folder import RunFolder
+from sim.report.contents import RunContents
 from sim.report.scenario_brief import day_label
 
 HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase_rate", "marketing_spend",
             "incremental_gmv", "roms", "churned")
 
 
-def headline_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
+def headline_section(run: RunContents, colors: dict[str, str]) -> Section | None:
     """Mean and 95 % interval over replications of the headline metrics, per policy."""
     from sim.results import summarize
 
@@ -46,7 +46,7 @@ def headline_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
     return Section("headline", "Headline metrics 核心指标", body)
 
 
-def decision_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
+def decision_section(run: RunContents, colors: dict[str, str]) -> Section | None:
     """Each policy against the control: difference, lift, interval, adjusted p and the verdict."""
     t = decision_table(run)
     if t.empty:
@@ -73,7 +73,7 @@ def decision_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
     return Section("decisions", "Decision table 决策表", body)
 
 
-def distributions_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
+def distributions_section(run: RunContents, colors: dict[str, str]) -> Section | None:
     reps = run.replications
     metrics = [(c, en, zh) for c, en, zh in (("gmv", "GMV", "成交额"), ("net_profit", "net profit", "净利润"))
                if c in reps and reps[c].notna().any()]
@@ -89,7 +89,7 @@ def distributions_section(run: RunFolder, colors: dict[str, str]) -> Section | N
                    image(png, "GMV and profit per replication by policy", text(caption)))
 
 
-def _waves(run: RunFolder) -> list[tuple[float, str, str]]:
+def _waves(run: RunContents) -> list[tuple[float, str, str]]:
     out = []
     for p in run.policies:
         for w in run.policy_spec(p).get("waves") or []:
@@ -98,7 +98,7 @@ def _waves(run: RunFolder) -> list[tuple[float, str, str]]:
     return out
 
 
-def daily_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
+def daily_section(run: RunContents, colors: dict[str, str]) -> Section | None:
     daily = run.table("daily")
     if daily is None or not {"day", "policy", "orders", "gmv"} <= set(daily.columns):
         return None
@@ -110,7 +110,7 @@ def daily_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
                    image(png, "Daily orders and GMV by policy", text(caption)))
 
 
-def event_hours_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
+def event_hours_section(run: RunContents, colors: dict[str, str]) -> Section | None:
     """Orders and GMV hour by hour on the event day (hourly.parquet)."""
     hourly = run.table("hourly")
     if hourly is None or not {"hour", "policy", "orders"} <= set(hourly.columns):
@@ -141,7 +141,7 @@ SHOP_STAGES = (
 )
 
 
-def funnel_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
+def funnel_section(run: RunContents, colors: dict[str, str]) -> Section | None:
     reps = run.replications
     marketing = [p for p in run.policies if "messages" in reps and reps.loc[reps["policy"] == p, "messages"].sum() > 0]
     if not marketing:
@@ -169,7 +169,7 @@ def funnel_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
     return Section("funnel", "Funnel 营销漏斗", body)
 
 
-def repurchase_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
+def repurchase_section(run: RunContents, colors: dict[str, str]) -> Section | None:
     rep = run.table("repurchase")
     if rep is None or not {"action", "horizon_days", "assigned_rate", "held_out_rate", "policy"} <= set(rep.columns):
         return None
@@ -181,7 +181,7 @@ def repurchase_section(run: RunFolder, colors: dict[str, str]) -> Section | None
                    image(charts.repurchase_curves(rep, colors), "Repurchase curves", text(caption)))
 
 
-def coupons_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
+def coupons_section(run: RunContents, colors: dict[str, str]) -> Section | None:
     c = run.table("coupons")
     if c is None or not {"policy", "coupon", "issued", "redeemed", "cost"} <= set(c.columns):
         return None
@@ -198,7 +198,7 @@ def coupons_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
     return Section("coupons", "Coupons 优惠券", body)
 
 
-def sweep_section(run: RunFolder, colors: dict[str, str]) -> Section | None:
+def sweep_section(run: RunContents, colors: dict[str, str]) -> Section | None:
     """sweep.csv as a chart against the first swept path (panels for the others) and the grid points."""
     grid = run.csvs.get("sweep")
     if grid is None or not {"policy", "mean", "ci_low", "ci_high"} <= set(grid.columns):

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 import sim
 from sim.analysis import compare_replications
-from sim.report import REPORT_FILE, RunFolderError, write_report
+from sim.report import REPORT_FILE, NotARunFolder, write_report
 from sim.comparison import default_control, lower_is_better
 from sim.report.decisions import METRICS
 from tests.conftest import make_scenario
@@ -158,6 +158,6 @@ def test_a_chinese_policy_name_reaches_the_table_and_the_charts(chinese_folder):
 
 @pytest.mark.parametrize("make", [lambda p: p / "missing", lambda p: p])
 def test_a_folder_that_is_not_a_run_is_a_user_error(tmp_path, make):
-    with pytest.raises(RunFolderError) as info:
+    with pytest.raises(NotARunFolder) as info:
         write_report(make(tmp_path))
     assert isinstance(info.value, sim.SimError)

@@ -19,12 +19,12 @@ from sim.errors import DataError
 REQUIRED = ("scenario.yaml", "replications.parquet")
 
 
-class RunFolderError(DataError):
+class NotARunFolder(DataError):
     """A folder that is missing, or is not a run folder written by `sim run`."""
 
 
 @dataclass
-class RunFolder:
+class RunContents:
     """The files of one run folder as a scenario dict, a manifest dict and DataFrames."""
 
     path: Path
@@ -75,13 +75,13 @@ class RunFolder:
                                             else f"{c.split('.')[-1]}={r[c]}" for c in self.swept))
                 for _, r in first.iterrows()]
 
-    def at_point(self, point: int) -> RunFolder:
+    def at_point(self, point: int) -> RunContents:
         """The run restricted to one grid point of a sweep: every table with a `point` column filtered."""
         def keep(t: pd.DataFrame) -> pd.DataFrame:
             return t[t["point"] == point].reset_index(drop=True) if "point" in t else t
 
         csvs = {k: v for k, v in self.csvs.items() if k != "comparison" or "point" in v}
-        return RunFolder(self.path, self.scenario, self.manifest, keep(self.replications),
+        return RunContents(self.path, self.scenario, self.manifest, keep(self.replications),
                          {k: keep(v) for k, v in self.tables.items()}, {k: keep(v) for k, v in csvs.items()},
                          self.images)
 
@@ -89,25 +89,25 @@ class RunFolder:
         return (self.scenario.get("policies") or {}).get(name) or {}
 
 
-def read_run_folder(folder: str | Path) -> RunFolder:
-    """Read a run folder; RunFolderError if it is missing or lacks the scenario or replications."""
+def read_run_contents(folder: str | Path) -> RunContents:
+    """Read a run folder; NotARunFolder if it is missing or lacks the scenario or replications."""
     path = Path(folder)
     if not path.is_dir():
-        raise RunFolderError(f"{path}: no such run folder")
+        raise NotARunFolder(f"{path}: no such run folder")
     missing = [name for name in REQUIRED if not (path / name).is_file()]
     if missing:
-        raise RunFolderError(f"{path}: not a run folder written by `sim run` (missing {', '.join(missing)})")
+        raise NotARunFolder(f"{path}: not a run folder written by `sim run` (missing {', '.join(missing)})")
     try:
         scenario = yaml.safe_load((path / "scenario.yaml").read_text(encoding="utf-8")) or {}
         replications = pd.read_parquet(path / "replications.parquet")
         manifest_file = path / "manifest.json"
         manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.is_file() else {}
     except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise RunFolderError(f"{path}: cannot read the run folder ({exc})") from exc
+        raise NotARunFolder(f"{path}: cannot read the run folder ({exc})") from exc
     if not isinstance(scenario, dict) or "policy" not in replications or replications.empty:
-        raise RunFolderError(f"{path}: the scenario or the replications table is not a run's")
+        raise NotARunFolder(f"{path}: the scenario or the replications table is not a run's")
     replications["policy"] = replications["policy"].astype(str)
-    return RunFolder(
+    return RunContents(
         path=path, scenario=scenario, manifest=manifest, replications=replications,
         tables={p.stem: _read(pd.read_parquet, p) for p in sorted(path.glob("*.parquet"))
                 if p.stem != "replications"},
