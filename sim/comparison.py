@@ -82,16 +82,6 @@ def _check_level(alpha: float, adjust: str) -> None:
         raise InputError(f"unknown p-value adjustment {adjust!r}; use one of {', '.join(_ADJUST)}")
 
 
-def _load(folder: str | Path) -> RunResult:
-    folder = Path(folder)
-    missing = [f for f in ("scenario.yaml", "manifest.json", "replications.parquet")
-               if not (folder / f).is_file()]
-    if not folder.is_dir() or missing:
-        what = "no such folder" if not folder.is_dir() else f"missing {', '.join(missing)}"
-        raise DataError(f"{folder}: not a run folder written by `sim run` ({what})")
-    return load_run(folder)
-
-
 def _policies(run: RunResult) -> list[str]:
     present = list(dict.fromkeys(run.replications["policy"]))
     return [p for p in run.scenario.policies if p in present] + \
@@ -130,7 +120,7 @@ def compare_run(
     """
     _check_level(alpha, adjust)
     if not isinstance(run, RunResult):
-        run = _load(run)
+        run = load_run(run)
     reps, policies = run.replications, _policies(run)
     if len(policies) < 2:
         raise DataError(f"the run has a single policy ({policies[0]!r}); nothing to compare it with")

@@ -18,6 +18,7 @@ import yaml
 from scipy import stats
 
 import sim
+from sim.errors import DataError
 from sim.scenario import Scenario
 
 HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase_rate", "churned", "alive_end")
@@ -171,10 +172,14 @@ def _unused(path: Path) -> Path:
 
 
 def load_run(folder: str | Path) -> RunResult:
-    """Read a run folder back (scenario, replications, daily)."""
+    """Read a run folder back (scenario, tables, manifest); DataError if it is not one."""
     from sim.scenario_file import scenario_from_dict
 
     folder = Path(folder)
+    missing = [f for f in ("scenario.yaml", "manifest.json", "replications.parquet") if not (folder / f).is_file()]
+    if not folder.is_dir() or missing:
+        what = "no such folder" if not folder.is_dir() else f"missing {', '.join(missing)}"
+        raise DataError(f"{folder}: not a run folder written by `sim run` ({what})")
     raw = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     return RunResult(
