@@ -17,7 +17,6 @@ from sim import backends
 from sim.comparison import compare_run
 from sim.errors import SimError
 from sim.replication import ReplicationOutput, simulate_replication
-from sim.report import write_report
 from sim.results import RunResult
 from sim.run_folder import RunFolder, part_name
 from sim.scenario import Scenario
@@ -126,6 +125,8 @@ def _execute(scenario: Scenario, points: list[Point], folder: RunFolder | None, 
         result.comparison = compare_run(result)
     if folder:
         result.write_into(folder.path)
+        from sim.report import write_report  # charts load matplotlib: only when a folder is written
+
         write_report(folder.path)
         result.folder = folder.complete()
     return result
