@@ -93,7 +93,7 @@ def run(
     """Simulate every policy of SCENARIO for many replications and write a run folder."""
     with user_errors():
         if resume is not None:
-            from sim.run_folder import RunFolder
+            from sim.store.run_folder import RunFolder
 
             RunFolder.open(resume)  # a clear error before any progress bar
             with progress_bar(resume.name) as update:
@@ -121,7 +121,7 @@ def _stopped_run(start: Callable):
 def _report_run(result) -> None:
     spec = result.scenario
     markets = any(not p.is_empty() for p in spec.policies.values())
-    headline = sim.results.HEADLINE + (sim.results.MARKETING_HEADLINE if markets else ())
+    headline = sim.store.results.HEADLINE + (sim.store.results.MARKETING_HEADLINE if markets else ())
     if result.sweep:
         print_sweep(result.sweep_table(), spec.name)
     else:
@@ -150,7 +150,7 @@ def sweep(
     """Run SCENARIO over a grid of parameter values; one run folder with the swept values as columns."""
     with user_errors():
         spec = sim.load_scenario(scenario)
-        grid = sim.sweep.parse_sets(set_)
+        grid = sim.simulation.sweep.parse_sets(set_)
         if not grid and not spec.sweep:
             raise typer.BadParameter("nothing to sweep: add --set PATH=V1,V2 or a sweep: section")
         with progress_bar(spec.name) as update:
@@ -300,7 +300,7 @@ def compare(
     adjust: str = typer.Option("holm", "--adjust", help="holm (family-wise) or bh (false discovery rate)."),
 ) -> None:
     """Compare every policy of a run with the control on paired differences over replications."""
-    from sim.comparison import COMPARISON_FILE, compare_run, write_comparison
+    from sim.studies.comparison import COMPARISON_FILE, compare_run, write_comparison
 
     with user_errors():
         table = compare_run(folder, control, _split_list(metrics), alpha=alpha, adjust=adjust)
@@ -323,7 +323,7 @@ def plan(
     arms: int = typer.Option(2, "--arms", help="Arms including the control."),
 ) -> None:
     """Customers per arm needed for a test, or (with --n) the effect a given size can detect."""
-    from sim.comparison import plan as make_plan
+    from sim.studies.comparison import plan as make_plan
 
     with user_errors():
         p = make_plan(baseline=baseline, mde=mde, n=n, sd=sd, alpha=alpha, power=power, arms=arms)
@@ -420,7 +420,7 @@ def analyze(
     out_file: Optional[Path] = typer.Option(None, "--out", help="Write the comparison table to this CSV file."),
 ) -> None:
     """Compare the arms of a real experiment (A/B test, holdout) from a per-customer export."""
-    from sim.comparison import analyze_experiment, write_comparison
+    from sim.studies.comparison import analyze_experiment, write_comparison
 
     guards = dict(_guardrail(g) for g in guardrail)
     ratios = dict(_ratio(r) for r in ratio)
@@ -451,7 +451,7 @@ def monitor(
     encoding: Optional[str] = typer.Option(None, "--encoding", help="File encoding (default: detect)."),
 ) -> None:
     """Always-valid intervals for a live test, valid however often it is looked at."""
-    from sim.comparison import monitor_experiment
+    from sim.studies.comparison import monitor_experiment
 
     with user_errors():
         table = monitor_experiment(export, arm, control, metric, look, alpha=alpha, encoding=encoding)
@@ -637,8 +637,8 @@ def experiment(
     out_file: Optional[Path] = typer.Option(None, "--out", help="Write the comparison table as CSV."),
 ) -> None:
     """Randomise one simulated world's customers to the policies and analyse it as a real A/B test."""
-    from sim.comparison import write_comparison
-    from sim.experiment import run_experiment
+    from sim.studies.comparison import write_comparison
+    from sim.studies.experiment import run_experiment
 
     with user_errors():
         spec = sim.load_scenario(scenario)
@@ -666,7 +666,7 @@ def power(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, or 'local'."),
 ) -> None:
     """Simulation-based power: how often the policy's effect is detected against each holdout size."""
-    from sim.experiment import OUTCOMES, holdout_power
+    from sim.studies.experiment import OUTCOMES, holdout_power
 
     with user_errors():
         spec = sim.load_scenario(scenario)
@@ -684,7 +684,7 @@ def power(
             raise typer.BadParameter("--holdouts: every share must lie strictly between 0 and 1")
         with progress_bar(f"{spec.name} power") as update:
             summary, _ = holdout_power(spec, policy, shares, replications, seed, metric, alpha,
-                                       workers or sim.runner.default_workers(), update, scheduler)
+                                       workers or sim.simulation.runner.default_workers(), update, scheduler)
     table = Table(title=f"{spec.name}: power to detect {policy} vs holdout on {metric} (alpha {alpha})",
                   title_justify="left")
     for column in ("holdout", "held out (mean)", "detected", "95 % interval", "mean effect", "analytic power"):
@@ -706,13 +706,13 @@ def select(
     smaller: bool = typer.Option(False, "--smaller", help="Select the smallest mean (costs, churn)."),
 ) -> None:
     """Pick the best policy with Kim-Nelson sequential selection, spending replications where needed."""
-    from sim.experiment import select_best
+    from sim.studies.experiment import select_best
 
     with user_errors():
         spec = sim.load_scenario(scenario)
         if len(spec.policies) < 2:
             raise typer.BadParameter("the scenario needs at least two policies to choose between")
-        from sim.metrics import METRICS
+        from sim.model.orders import METRICS
         from sim.marketing.evaluation import MARKETING_METRICS
         if metric not in METRICS + MARKETING_METRICS:
             raise typer.BadParameter(f"--metric must be one of {', '.join(METRICS + MARKETING_METRICS)}")

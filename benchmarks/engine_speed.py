@@ -11,8 +11,8 @@ import argparse
 import resource
 import time
 
-from sim.replication import simulate_replication
-from sim.scenario_file import scenario_from_dict
+from sim.simulation.replication import simulate_replication
+from sim.config.loader import scenario_from_dict
 
 
 def scenario(size: int):

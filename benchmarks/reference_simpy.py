@@ -22,10 +22,10 @@ import numpy as np
 import simpy
 
 import sim
-from sim.calendar import Calendar
-from sim.population import draw_traits
-from sim.replication import simulate_replication
-from sim.scenario_file import scenario_from_dict
+from sim.model.calendar import Calendar
+from sim.model.customers import draw_traits
+from sim.simulation.replication import simulate_replication
+from sim.config.loader import scenario_from_dict
 
 
 def scenario(size: int, replications: int = 1):

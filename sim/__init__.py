@@ -10,11 +10,11 @@
 __version__ = "0.1.0"
 
 from sim.errors import DataError, ScenarioError, SimError  # noqa: E402
-from sim.results import RunResult, load_run, summarize  # noqa: E402
-from sim import sweep  # noqa: E402
-from sim.runner import RunStopped, resume, run  # noqa: E402
-from sim.scenario import Scenario  # noqa: E402
-from sim.scenario_file import load_scenario, scenario_from_dict  # noqa: E402
+from sim.store.results import RunResult, load_run, summarize  # noqa: E402
+from sim.simulation import sweep  # noqa: E402
+from sim.simulation.runner import RunStopped, resume, run  # noqa: E402
+from sim.config.scenario import Scenario  # noqa: E402
+from sim.config.loader import load_scenario, scenario_from_dict  # noqa: E402
 
 __all__ = [
     "DataError", "RunResult", "RunStopped", "resume", "sweep", "Scenario", "ScenarioError", "SimError", "load_run", "load_scenario",

@@ -9,7 +9,7 @@ from hypothesis import settings
 settings.register_profile("deterministic", derandomize=True, deadline=None)
 settings.load_profile("deterministic")
 
-from sim.scenario_file import scenario_from_dict
+from sim.config.loader import scenario_from_dict
 
 QUIET_TRAFFIC = {"repeat_multiplier": 1.0, "preheat_multiplier": 1.0, "afterglow": [], "hourly_shape": "flat"}
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import backends
+from sim.simulation import backends
 from tests.conftest import make_scenario
 
 SCENARIO = make_scenario(population={"size": 1500}, traffic={"daily_visitors": 400},

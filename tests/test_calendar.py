@@ -1,6 +1,6 @@
 import numpy as np
 
-from sim.calendar import Calendar, hourly_shape
+from sim.model.calendar import Calendar, hourly_shape
 from tests.conftest import make_scenario
 
 

@@ -8,9 +8,9 @@ from typer.testing import CliRunner
 
 import sim
 from cli import app
-from sim.comparison import COMPARISON_FILE, compare_run, default_control, default_metrics, lower_is_better
+from sim.studies.comparison import COMPARISON_FILE, compare_run, default_control, default_metrics, lower_is_better
 from sim.errors import DataError
-from sim.scenario_file import scenario_from_dict
+from sim.config.loader import scenario_from_dict
 
 runner = CliRunner()
 

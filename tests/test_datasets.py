@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.datasets import HILLSTROM_COLUMNS, load_cdnow, load_hillstrom
+from sim.io.datasets import HILLSTROM_COLUMNS, load_cdnow, load_hillstrom
 
 
 def test_cdnow_full_log() -> None:

@@ -5,10 +5,10 @@ import pytest
 from scipy import stats
 from scipy.special import hyp2f1
 
-from sim.calendar import Calendar
-from sim.engine import poisson_inverse
-from sim.metrics import order_table
-from sim.replication import draw_world, simulate_replication
+from sim.model.calendar import Calendar
+from sim.model.engine import poisson_inverse
+from sim.model.orders import order_table
+from sim.simulation.replication import draw_world, simulate_replication
 from tests.conftest import QUIET_TRAFFIC, make_scenario
 
 
@@ -74,7 +74,7 @@ def test_category_mix_keeps_the_mean_rate():
 
 
 def run_one(s, rep=0, policy="baseline"):
-    from sim.replication import play
+    from sim.simulation.replication import play
 
     cal = Calendar.from_scenario(s)
     world = draw_world(s, cal, s.run.seed, rep)

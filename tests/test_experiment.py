@@ -4,7 +4,7 @@ import numpy as np
 from typer.testing import CliRunner
 
 from cli import app
-from sim.experiment import holdout_power, play_split, run_experiment, select_best
+from sim.studies.experiment import holdout_power, play_split, run_experiment, select_best
 from tests.conftest import make_scenario
 
 WAVES = [{"day": -3, "channel": "sms"}, {"day": -1, "hour": 20, "channel": "sms"}]

@@ -10,10 +10,10 @@ from statsmodels.stats.power import NormalIndPower, TTestIndPower
 from statsmodels.stats import proportion as smp
 from typer.testing import CliRunner
 
-import sim.datasets
+import sim.io.datasets
 from cli import app
 from sim.analysis import Guardrail
-from sim.comparison import InputError, analyze_experiment, plan
+from sim.studies.comparison import InputError, analyze_experiment, plan
 
 runner = CliRunner()
 CONTROL = "No E-Mail"
@@ -23,7 +23,7 @@ ANALYZE = ["--arm", "segment", "--control", CONTROL, "--metric", "visit", "--met
 
 @pytest.fixture(scope="module")
 def hillstrom():
-    return sim.datasets.load_hillstrom()
+    return sim.io.datasets.load_hillstrom()
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +171,7 @@ def test_analyze_ratio_metric_and_bootstrap_interval(tmp_path):
     import pandas as pd
 
     from sim.analysis import compare_ratios
-    from sim.comparison import analyze_experiment
+    from sim.studies.comparison import analyze_experiment
 
     rng = np.random.default_rng(8)
     n = 4000

@@ -1,7 +1,7 @@
 """Run folders: what `RunResult.write` puts in them."""
 
 import sim
-from sim.scenario_file import load_scenario
+from sim.config.loader import load_scenario
 
 
 def test_calibration_charts_travel_with_a_run_of_a_calibrated_population(tmp_path):

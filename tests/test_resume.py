@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.run_folder import RunFolder, RunFolderError
+from sim.store.run_folder import RunFolder, RunFolderError
 from tests.conftest import make_scenario
 
 SCENARIO = make_scenario(population={"size": 1200}, traffic={"daily_visitors": 300},

@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 import sim
 from cli import app
 from sim.errors import ScenarioError
-from sim.sweep import expand, parse_sets
+from sim.simulation.sweep import expand, parse_sets
 from tests.conftest import make_scenario
 
 BASE = make_scenario(population={"size": 800}, traffic={"daily_visitors": 200},

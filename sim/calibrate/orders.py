@@ -1,6 +1,6 @@
 """Read an order export (CSV) into a clean table of orders: customer, timestamp, amount.
 
-The file is read by `sim.exports` (encoding detected, GBK included). Every problem with the
+The file is read by `sim.io.csv_tables` (encoding detected, GBK included). Every problem with the
 file is a `DataError` naming the file and the column, with the first offending rows.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import DataError
-from sim.exports import bad_rows, other_clean_encoding, parse_table, read_text
+from sim.io.csv_tables import bad_rows, other_clean_encoding, parse_table, read_text
 
 _CURRENCY_CHARS = "¥￥$€£元 \u00a0"
 

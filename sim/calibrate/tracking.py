@@ -27,14 +27,14 @@ import numpy as np
 import pandas as pd
 
 from sim import streams
-from sim.calendar import Calendar
+from sim.model.calendar import Calendar
 from sim.calibrate import bgnbd
 from sim.calibrate.transactions import Summary, cumulative_actual
-from sim.engine import Engine
+from sim.model.engine import Engine
 from sim.errors import DataError
-from sim.population import Population, draw_traits
-from sim.scenario import Scenario
-from sim.scenario_file import scenario_from_dict
+from sim.model.customers import Population, draw_traits
+from sim.config.scenario import Scenario
+from sim.config.loader import scenario_from_dict
 
 DEFAULT_REPLICATIONS = 20
 DEFAULT_SEED = 19970930

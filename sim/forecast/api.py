@@ -20,9 +20,9 @@ from sim.forecast.decomposition import (Requirement, TargetChance, event_outcome
                                         summary_rows, target_chance)
 from sim.forecast.kpi import kpi_plan
 from sim.forecast.sensitivity import main_inputs, tornado, traffic_scaler
-from sim.results import RunResult
-from sim.runner import run
-from sim.scenario import Scenario
+from sim.store.results import RunResult
+from sim.simulation.runner import run
+from sim.config.scenario import Scenario
 
 Progress = Callable[[int, int], None]
 

@@ -23,7 +23,7 @@ import pandas as pd
 from sim.errors import DataError
 from sim.forecast.decomposition import quantiles
 from sim.forecast.sensitivity import scale_conversion, scale_order_value, traffic_scaler
-from sim.scenario import Scenario
+from sim.config.scenario import Scenario
 
 COLUMNS = ("day", "visitors", "orders", "gmv")
 METRICS = ("visitors", "orders", "gmv")

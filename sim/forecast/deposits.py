@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim import streams
-from sim.calendar import Calendar
-from sim.engine import Engine, Plugin
+from sim.model.calendar import Calendar
+from sim.model.engine import Engine, Plugin
 from sim.forecast.presale import Presale
 
 _STREAM = 64  # a stream id of its own, clear of the named streams in sim.streams

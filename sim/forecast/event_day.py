@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.calendar import Calendar
-from sim.engine import Engine
+from sim.model.calendar import Calendar
+from sim.model.engine import Engine
 from sim.forecast.deposits import PresalePlugin
 
 PRESALE_METRICS = ("presale_deposits", "presale_deposit_value", "presale_balances_paid",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.scenario import Scenario
+from sim.config.scenario import Scenario
 
 Rerun = Callable[[Scenario], float]
 """Simulates a scenario and returns its mean event-day GMV (yuan)."""

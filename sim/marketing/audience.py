@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.marketing.policy import Audience
-from sim.population import SEGMENT_INDEX, Population
+from sim.model.customers import SEGMENT_INDEX, Population
 
 
 def select(audience: Audience, pop: Population, t: float, categories: list[str]) -> np.ndarray:

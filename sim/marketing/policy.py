@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario
+    from sim.config.scenario import Scenario
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Hour = Annotated[int, Field(ge=0, le=23)]
@@ -173,7 +173,7 @@ class Policy(_Model):
 
 
 def _check_refs(scenario: Scenario, where: str, channel: str, audience: Audience, coupon: Coupon | None) -> None:
-    from sim.scenario import SEGMENTS
+    from sim.config.scenario import SEGMENTS
 
     if channel not in scenario.channels:
         raise ValueError(f"{where}.channel: unknown channel {channel!r}; expected one of {sorted(scenario.channels)}")

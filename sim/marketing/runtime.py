@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import streams
-from sim.engine import Engine, Plugin
+from sim.model.engine import Engine, Plugin
 from sim.marketing.audience import select
 from sim.marketing.coupons import CouponBook
 from sim.marketing.messaging import Mailbox, Send
 from sim.marketing.policy import Coupon, Policy, Programme, Wave
-from sim.scenario import SEGMENTS, Scenario
+from sim.config.scenario import SEGMENTS, Scenario
 
 _WAVE, _PROGRAMME = 0, 1
 

@@ -26,17 +26,17 @@ import numpy as np
 import pandas as pd
 
 from sim import streams
-from sim.calendar import Calendar
+from sim.model.calendar import Calendar
 from sim.errors import SimError
-from sim.metrics import order_table
+from sim.model.orders import order_table
 from sim.operations.capacity import StaffPlan, plan_agents, plan_staff
 from sim.operations.charts import plot_load_vs_capacity
 from sim.operations.config import Operations, hourly
 from sim.operations.orders import PAID, SHIPPED
 from sim.operations.play import run_event_day, with_policy
 from sim.operations.result import OperationsResult
-from sim.replication import change_hours, draw_world, play
-from sim.scenario import Scenario
+from sim.simulation.replication import change_hours, draw_world, play
+from sim.config.scenario import Scenario
 
 CAPACITY_FILE = "capacity.csv"
 CHART_FILE = "load_vs_capacity.png"

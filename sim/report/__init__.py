@@ -21,7 +21,7 @@ from sim.report.scenario_brief import scenario_section
 from sim.report.sections import (coupons_section, daily_section, decision_section, distributions_section,
                                  event_hours_section, funnel_section, headline_section, repurchase_section,
                                  sweep_section)
-from sim.run_folder import INCOMPLETE  # the report is written just before the folder is renamed
+from sim.store.run_folder import INCOMPLETE  # the report is written just before the folder is renamed
 
 __all__ = ["REPORT_FILE", "NotARunFolder", "build_report", "write_report"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from sim.comparison import default_control
+from sim.studies.comparison import default_control
 from sim.errors import DataError
 
 REQUIRED = ("scenario.yaml", "replications.parquet")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import compare_replications
-from sim.comparison import lower_is_better
+from sim.studies.comparison import lower_is_better
 from sim.report.contents import RunContents
 
 METRICS = ("orders", "gmv", "gross_profit", "net_profit", "repurchase_rate", "marketing_spend")

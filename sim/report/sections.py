@@ -21,7 +21,7 @@ HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase
 
 def headline_section(run: RunContents, colors: dict[str, str]) -> Section | None:
     """Mean and 95 % interval over replications of the headline metrics, per policy."""
-    from sim.results import summarize
+    from sim.store.results import summarize
 
     reps = run.replications
     metrics = tuple(m for m in HEADLINE if m in reps and reps[m].notna().any())

@@ -13,7 +13,7 @@ SHARED_HILLSTROM = Path("/work/shared/data/hillstrom/hillstrom.csv")
 def _load_hillstrom() -> pd.DataFrame:
     """The packaged loader if available, else the shared CSV."""
     try:
-        from sim.datasets import load_hillstrom
+        from sim.io.datasets import load_hillstrom
 
         return load_hillstrom()
     except (ImportError, FileNotFoundError, OSError):

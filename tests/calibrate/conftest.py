@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sim.calibrate.transactions import summarise, to_transactions
-from sim.datasets import load_cdnow
+from sim.io.datasets import load_cdnow
 
 CDNOW_CAL_END = pd.Timestamp("1997-09-30")
 

@@ -15,7 +15,7 @@ from sim.calibrate.tracking import Cohort, Season, default_season, parse_season,
     simulate_cohort, track
 from sim.calibrate.transactions import summarise, to_transactions
 from sim.errors import DataError
-from sim.scenario_file import scenario_from_dict
+from sim.config.loader import scenario_from_dict
 
 TRUE = {"r": 0.25, "alpha": 4.0, "a": 0.8, "b": 2.4}  # per week
 CURVE_TOLERANCE = 0.03  # relative, on cumulative repeat transactions from week 8 on

@@ -12,7 +12,7 @@ import sim
 from cli import app
 from sim.forecast.api import forecast
 from sim.forecast.backtest import read_actuals
-from sim.replication import simulate_replication
+from sim.simulation.replication import simulate_replication
 from tests.conftest import make_scenario
 
 TINY = {"calendar": {"start_day": -3, "end_day": 0}, "population": {"size": 300},

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 import sim
-from sim.calendar import Calendar
+from sim.model.calendar import Calendar
 from sim.errors import ScenarioError
 from sim.marketing.messaging import Mailbox
-from sim.metrics import order_table
-from sim.replication import change_hours, draw_world, play
+from sim.model.orders import order_table
+from sim.simulation.replication import change_hours, draw_world, play
 from tests.conftest import make_scenario
 
 COUPON = {"threshold": 199, "discount": 20, "valid_days": [0, 1], "budget": 3000}

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 import sim
 from sim.analysis import compare_replications
 from sim.report import REPORT_FILE, NotARunFolder, write_report
-from sim.comparison import default_control, lower_is_better
+from sim.studies.comparison import default_control, lower_is_better
 from sim.report.decisions import METRICS
 from tests.conftest import make_scenario
 from tests.report.conftest import CHINESE_POLICY

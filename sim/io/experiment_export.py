@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import DataError
-from sim.exports import bad_rows, parse_table, read_text
+from sim.io.csv_tables import bad_rows, parse_table, read_text
 
 _BOOLEAN = {"true": 1.0, "false": 0.0}
 _NUMBER_NOISE = ("¥", "￥", "$", "元", ",")
@@ -61,7 +61,7 @@ def read_experiment(
         also be written true/false. Currency signs and thousands separators are ignored.
     control : if given, this arm must be present.
     expected_arms : arms that must each have rows (e.g. those of a planned split).
-    encoding : file encoding; default: detected (`sim.exports.DETECT_ENCODINGS`).
+    encoding : file encoding; default: detected (`sim.io.csv_tables.DETECT_ENCODINGS`).
     """
     path = Path(path)
     text, used, _ = read_text(path, encoding)

@@ -14,16 +14,16 @@ import numpy as np
 import pandas as pd
 
 from sim import streams
-from sim.calendar import Calendar
-from sim.engine import Engine
+from sim.model.calendar import Calendar
+from sim.model.engine import Engine
 from sim.marketing.evaluation import channel_table, coupon_table, marketing_metrics, repurchase_table
 from sim.marketing.runtime import PolicyRuntime
 from sim.forecast.deposits import presale_plugins
 from sim.forecast.event_day import event_hours, presale_metrics
-from sim.metrics import daily, headline, order_table
+from sim.model.orders import daily, headline, order_table
 from sim.operations.play import operate
-from sim.population import Population, draw_arrivals, draw_base, important_value_level
-from sim.scenario import Scenario
+from sim.model.customers import Population, draw_arrivals, draw_base, important_value_level
+from sim.config.scenario import Scenario
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import backends
-from sim.comparison import compare_run
+from sim.simulation import backends
+from sim.studies.comparison import compare_run
 from sim.errors import SimError
-from sim.replication import ReplicationOutput, simulate_replication
-from sim.results import RunResult
-from sim.run_folder import RunFolder, part_name
-from sim.scenario import Scenario
-from sim.sweep import Point, expand
+from sim.simulation.replication import ReplicationOutput, simulate_replication
+from sim.store.results import RunResult
+from sim.store.run_folder import RunFolder, part_name
+from sim.config.scenario import Scenario
+from sim.simulation.sweep import Point, expand
 
 class RunStopped(SimError):
     """A run stopped before the end (interrupted, a replication failed twice, a lost cluster).
@@ -70,7 +70,7 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
 def resume(folder: str | Path, workers: int | None = 1, scheduler: str | None = None,
            progress: ProgressCallback | None = None) -> RunResult:
     """Finish an interrupted run folder without redoing its finished replications."""
-    from sim.scenario_file import scenario_from_dict
+    from sim.config.loader import scenario_from_dict
 
     run_folder = RunFolder.open(Path(folder))
     workers = default_workers() if workers is None and scheduler is None else workers
@@ -96,7 +96,7 @@ def _execute(scenario: Scenario, points: list[Point], folder: RunFolder | None, 
         p, rep = todo[i]
         where = f" at sweep point {points[p].values}" if points[p].values else ""
         return (f"replication {rep}{where} (seed {seed}; reproduce with "
-                f"sim.replication.simulate_replication(scenario, {rep}, {seed}))")
+                f"sim.simulation.replication.simulate_replication(scenario, {rep}, {seed}))")
 
     outputs: dict[tuple[int, int], ReplicationOutput] = {}
     done = len(keys) - len(todo)

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from sim import streams
-from sim.calendar import Calendar
-from sim.engine import Engine
-from sim.scenario import ROLES, Scenario
+from sim.model.calendar import Calendar
+from sim.model.engine import Engine
+from sim.config.scenario import ROLES, Scenario
 
 METRICS = (
     "visitors", "orders", "buyers", "new_buyers", "returning_buyers", "gmv", "discount_cost",

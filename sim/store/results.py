@@ -19,7 +19,7 @@ from scipy import stats
 
 import sim
 from sim.errors import DataError
-from sim.scenario import Scenario
+from sim.config.scenario import Scenario
 
 HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase_rate", "churned", "alive_end")
 MARKETING_HEADLINE = ("marketing_spend", "coupons_redeemed", "opt_outs", "incremental_gmv", "roms")
@@ -72,7 +72,7 @@ class RunResult:
     scheduler: str | None = None
     sweep: dict[str, list] = field(default_factory=dict)
     folder: Path | None = None  # where the run was written, if it was
-    comparison: pd.DataFrame | None = None  # each policy vs the control (sim.comparison.compare_run)
+    comparison: pd.DataFrame | None = None  # each policy vs the control (sim.studies.comparison.compare_run)
 
     def summary(self, confidence: float = 0.95) -> pd.DataFrame:
         """Mean and 95 % interval per policy (and sweep point) and metric."""
@@ -173,7 +173,7 @@ def _unused(path: Path) -> Path:
 
 def load_run(folder: str | Path) -> RunResult:
     """Read a run folder back (scenario, tables, manifest); DataError if it is not one."""
-    from sim.scenario_file import scenario_from_dict
+    from sim.config.loader import scenario_from_dict
 
     folder = Path(folder)
     missing = [f for f in ("scenario.yaml", "manifest.json", "replications.parquet") if not (folder / f).is_file()]

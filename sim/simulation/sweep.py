@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from sim.errors import ScenarioError
-from sim.scenario import Scenario
+from sim.config.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def _set(raw: dict, path: str, value: Any) -> None:
 
 
 def _validate(raw: dict, paths: list[str]) -> Scenario:
-    from sim.scenario_file import scenario_from_dict
+    from sim.config.loader import scenario_from_dict
 
     try:
         return scenario_from_dict(raw, source="sweep")

@@ -31,8 +31,8 @@ from sim.analysis import (
     srm,
 )
 from sim.errors import DataError, SimError
-from sim.experiment_file import read_experiment
-from sim.results import RunResult, load_run
+from sim.io.experiment_export import read_experiment
+from sim.store.results import RunResult, load_run
 
 COMPARISON_FILE = "comparison.csv"
 

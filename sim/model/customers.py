@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from sim.calendar import Calendar
-from sim.scenario import SEGMENTS, Scenario
+from sim.model.calendar import Calendar
+from sim.config.scenario import SEGMENTS, Scenario
 
 HOURS_PER_WEEK = 168.0
 SEGMENT_INDEX = {name: i for i, name in enumerate(SEGMENTS)}

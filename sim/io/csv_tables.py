@@ -3,7 +3,7 @@
 Taobao/Tmall, JD and Youzan export CSV with Chinese headers, often in GBK. The encoding is
 detected (UTF-8 with or without BOM, then gb18030) unless given; a given encoding that does
 not fit the bytes is an error, not mojibake. Every problem is a `DataError` naming the file.
-Order logs (sim.calibrate) and experiment exports (sim.experiment_file) both read through here.
+Order logs (sim.calibrate) and experiment exports (sim.io.experiment_export) both read through here.
 """
 
 from __future__ import annotations

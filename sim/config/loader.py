@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
-from sim.scenario import Scenario
+from sim.config.scenario import Scenario
 
 _PATH_IN_MESSAGE = re.compile(r"^([A-Za-z_][\w]*(?:\.[\w]+)+): (.*)$", re.S)
 _POPULATION_KEYS = ("size", "segments", "categories", "buying", "spend")

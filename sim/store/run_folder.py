@@ -18,8 +18,8 @@ import pandas as pd
 import yaml
 
 from sim.errors import SimError
-from sim.replication import ReplicationOutput
-from sim.scenario import Scenario
+from sim.simulation.replication import ReplicationOutput
+from sim.config.scenario import Scenario
 
 INCOMPLETE = ".incomplete"
 

@@ -19,8 +19,8 @@ import simpy
 from scipy import stats
 
 from sim import streams
-from sim.calendar import Calendar
-from sim.population import Population
+from sim.model.calendar import Calendar
+from sim.model.customers import Population
 
 _SMALL_MEAN = 30.0  # above this, invert the Poisson CDF with scipy (exp(-mean) loses precision)
 

@@ -20,12 +20,12 @@ from statsmodels.stats.proportion import proportion_effectsize
 from sim import streams
 from sim.analysis import compare, compare_means, compare_proportions, kim_nelson, srm
 from sim.analysis.selection import SelectionResult
-from sim.calendar import Calendar
-from sim.engine import Engine
+from sim.model.calendar import Calendar
+from sim.model.engine import Engine
 from sim.marketing.runtime import PolicyRuntime
-from sim.metrics import order_table
-from sim.replication import change_hours, draw_world, simulate_replication
-from sim.scenario import Scenario
+from sim.model.orders import order_table
+from sim.simulation.replication import change_hours, draw_world, simulate_replication
+from sim.config.scenario import Scenario
 
 OUTCOMES = ("repurchased", "orders", "gmv", "net_profit")
 """Per customer over the calendar: bought at least once (0/1), orders, GMV and net profit, yuan."""
@@ -109,7 +109,7 @@ def run_experiment(scenario: Scenario, replication: int = 0, seed: int | None = 
                    metrics: tuple[str, ...] = OUTCOMES, alpha: float = 0.05, adjust: str = "holm",
                    covariate: str | None = "pre_spend") -> ExperimentResult:
     """Randomise one world's customers to the policies and test every arm against the control."""
-    from sim.comparison import default_control
+    from sim.studies.comparison import default_control
 
     customers = play_split(scenario, replication, seed)
     control = default_control(list(scenario.policies)) if control is None else control
@@ -150,7 +150,7 @@ def holdout_power(scenario: Scenario, policy: str, holdouts: list[float], replic
     n = scenario.run.replications if replications is None else replications
     seed = scenario.run.seed if seed is None else seed
     tasks = [(holdout_test, (scenario, policy, h, rep, seed, metric, alpha)) for h in holdouts for rep in range(n)]
-    from sim.runner import backend
+    from sim.simulation.runner import backend
 
     describe = lambda i: f"holdout {tasks[i][1][2]} replication {tasks[i][1][3]} (seed {seed})"  # noqa: E731
     rows = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario import Scenario
+from sim.config.scenario import Scenario
 
 # Relative order intensity by hour of day; each shape is normalised to mean 1 over 24 hours.
 _SHAPES = {

@@ -1,0 +1,1 @@
+"""One module per question a strategist asks; each returns a result object and prints nothing."""
