@@ -482,7 +482,7 @@ def capacity(
         None, "--out", help="Folder to write (default: results/<scenario>-capacity-<time>)."),
 ) -> None:
     """Chat agents by hour and warehouse staff for the event day; writes capacity.csv and a chart."""
-    from sim.operations.planning import check_out_folder, parse_duration, plan_capacity
+    from sim.studies.capacity import check_out_folder, parse_duration, plan_capacity
 
     with user_errors():
         within = parse_duration(answer_within)
@@ -552,7 +552,7 @@ def forecast(
     results: Path = typer.Option(Path("results"), "--results", help="Folder that receives the forecast folder."),
 ) -> None:
     """Forecast event-day GMV (P10/P50/P90), the chance of a target and what it takes to reach it."""
-    from sim.forecast.api import forecast as run_forecast
+    from sim.studies.forecast import forecast as run_forecast
 
     with user_errors():
         spec = sim.load_scenario(scenario)

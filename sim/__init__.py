@@ -7,14 +7,16 @@
     result.write("results")   # the run folder
 """
 
-__version__ = "0.1.0"
-
+from sim.version import __version__  # noqa: E402
 from sim.errors import DataError, ScenarioError, SimError  # noqa: E402
 from sim.store.results import RunResult, load_run, summarize  # noqa: E402
 from sim.simulation import sweep  # noqa: E402
 from sim.simulation.runner import RunStopped, resume, run  # noqa: E402
 from sim.config.scenario import Scenario  # noqa: E402
 from sim.config.loader import load_scenario, scenario_from_dict  # noqa: E402
+from sim import _compat  # noqa: E402
+
+_compat.install()
 
 __all__ = [
     "DataError", "RunResult", "RunStopped", "resume", "sweep", "Scenario", "ScenarioError", "SimError", "load_run", "load_scenario",

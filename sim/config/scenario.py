@@ -12,18 +12,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sim.marketing.channels import DEFAULT_CHANNELS, Channel
-from sim.marketing.policy import Policy
-from sim.operations.config import Operations
-from sim.forecast.presale import Presale
+from sim.config.channels import DEFAULT_CHANNELS, Channel
+from sim.config.marketing import Policy
+from sim.config.operations import Operations
+from sim.config.presale import Presale
+from sim.vocabulary import ROLES, SEGMENTS
 
-SEGMENTS: tuple[str, ...] = (
-    "important_value",
-    "important_development",
-    "important_retention",
-    "important_maintenance",
-    "general",
-)
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
@@ -201,8 +195,6 @@ class ProductRole(_Model):
     margin_factor: Annotated[float, Field(ge=0.0)] = 1.0
     discount_factor: Annotated[float, Field(ge=0.0)] = 1.0
 
-
-ROLES: tuple[str, ...] = ("traffic", "profit", "marginal", "potential")
 
 DEFAULT_ROLES = {
     # Traffic drivers: deep discounts for everyone, thin margins.

@@ -1,5 +1,4 @@
-"""Pre-event forecasting: event-day GMV against a target, its decomposition, KPI plan,
-sensitivity and backtest (`sim.forecast.api.forecast`), and the pre-sale (`presale`).
-
-Kept free of imports so the scenario model can use `sim.forecast.presale` without cycles.
+"""Pre-event forecasting pieces: the pre-sale's deposits in the engine, event-day metrics, the
+GMV decomposition, KPI plan, one-at-a-time sensitivity and backtest. The forecast study that
+combines them is `sim.studies.forecast`; the pre-sale's settings are `sim.config.presale`.
 """

@@ -16,7 +16,7 @@ import numpy as np
 from sim import streams
 from sim.model.calendar import Calendar
 from sim.model.engine import Engine, Plugin
-from sim.forecast.presale import Presale
+from sim.config.presale import Presale
 
 _STREAM = 64  # a stream id of its own, clear of the named streams in sim.streams
 

@@ -1,5 +1,5 @@
 """Marketing policies: what a strategy does to the population, and when."""
 
-from sim.marketing.policy import Policy
+from sim.config.marketing import Policy
 
 __all__ = ["Policy"]

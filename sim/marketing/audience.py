@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.marketing.policy import Audience
+from sim.config.marketing import Audience
 from sim.model.customers import SEGMENT_INDEX, Population
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.marketing.policy import Coupon
+from sim.config.marketing import Coupon
 
 
 @dataclass

@@ -106,7 +106,7 @@ def repurchase_table(rt: PolicyRuntime | None, orders: dict[str, np.ndarray], en
     end is left out of that horizon (it would be censored). With `segment` (per customer),
     one row per RFM group as well as the row for all (segment "all").
     """
-    from sim.config.scenario import SEGMENTS
+    from sim.vocabulary import SEGMENTS
 
     cols = ["action", "channel", "segment", "horizon_days", "assigned_n", "assigned_rate",
             "held_out_n", "held_out_rate"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.marketing.channels import Channel
+from sim.config.channels import Channel
 
 
 @dataclass

@@ -18,8 +18,9 @@ from sim.model.engine import Engine, Plugin
 from sim.marketing.audience import select
 from sim.marketing.coupons import CouponBook
 from sim.marketing.messaging import Mailbox, Send
-from sim.marketing.policy import Coupon, Policy, Programme, Wave
-from sim.config.scenario import SEGMENTS, Scenario
+from sim.config.marketing import Coupon, Policy, Programme, Wave
+from sim.config.scenario import Scenario
+from sim.vocabulary import SEGMENTS
 
 _WAVE, _PROGRAMME = 0, 1
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from sim.model.calendar import Calendar
-from sim.config.scenario import SEGMENTS, Scenario
+from sim.config.scenario import Scenario
+from sim.vocabulary import SEGMENTS
 
 HOURS_PER_WEEK = 168.0
 SEGMENT_INDEX = {name: i for i, name in enumerate(SEGMENTS)}

@@ -8,7 +8,8 @@ import pandas as pd
 from sim import streams
 from sim.model.calendar import Calendar
 from sim.model.engine import Engine
-from sim.config.scenario import ROLES, Scenario
+from sim.config.scenario import Scenario
+from sim.vocabulary import ROLES
 
 METRICS = (
     "visitors", "orders", "buyers", "new_buyers", "returning_buyers", "gmv", "discount_cost",

@@ -5,7 +5,8 @@
 """
 
 from sim.operations.capacity import StaffPlan, plan_agents, plan_staff, plan_stock
-from sim.operations.config import ROLES, Operations
+from sim.config.operations import Operations
+from sim.vocabulary import ROLES
 from sim.operations.orders import Orders
 from sim.operations.result import OperationsResult
 from sim.operations.simulate import inquiries_from_orders, simulate_operations

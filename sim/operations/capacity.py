@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.operations.config import Service, Warehouse, hourly
+from sim.config.operations import Service, Warehouse, hourly
 from sim.operations.erlang import min_servers, service_level
 from sim.operations.service import simulate_chats
 from sim.operations.warehouse import ship_times

@@ -15,7 +15,7 @@ from typing import Callable, Generator
 import numpy as np
 import simpy
 
-from sim.operations.config import Payment
+from sim.config.operations import Payment
 from sim.operations.orders import CLOSED, PAID, UNPAID, OrderBook
 
 REMIND, PAY, CLOSE = "remind", "pay", "close"

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from sim import streams
-from sim.marketing.policy import Policy
-from sim.operations.config import Operations
+from sim.config.marketing import Policy
+from sim.config.operations import Operations
 from sim.operations.orders import NO_STOCK, NOT_PLACED, Orders
 from sim.operations.result import OperationsResult
 from sim.operations.simulate import simulate_operations

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from sim.operations.config import ROLES, Operations
+from sim.config.operations import Operations
+from sim.vocabulary import ROLES
 from sim.operations.orders import (CLOSED, FROM_SERVICE, NO_STOCK, NOT_PLACED, PAID, SHIPPED,
                                    UNPAID, OrderBook)
 from sim.operations.payment import REMIND

@@ -15,7 +15,7 @@ from typing import Callable, Generator
 import numpy as np
 import simpy
 
-from sim.operations.config import Service
+from sim.config.operations import Service
 
 
 class AgentPool:

@@ -19,7 +19,7 @@ from typing import Mapping
 import numpy as np
 import simpy
 
-from sim.operations.config import Operations, hourly
+from sim.config.operations import Operations, hourly
 from sim.operations.orders import OrderBook, Orders
 from sim.operations.payment import PaymentDesk
 from sim.operations.result import OperationsResult, build_result

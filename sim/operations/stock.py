@@ -11,7 +11,8 @@ from typing import Callable, Generator
 import numpy as np
 import simpy
 
-from sim.operations.config import ROLES, Stock
+from sim.config.operations import Stock
+from sim.vocabulary import ROLES
 from sim.operations.orders import NO_STOCK, OrderBook
 
 

@@ -12,7 +12,7 @@ from typing import Generator
 import numpy as np
 import simpy
 
-from sim.operations.config import Warehouse, hourly
+from sim.config.operations import Warehouse, hourly
 from sim.operations.orders import SHIPPED, OrderBook, Orders
 
 

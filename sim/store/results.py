@@ -17,9 +17,9 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-import sim
 from sim.errors import DataError
 from sim.config.scenario import Scenario
+from sim.version import __version__
 
 HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase_rate", "churned", "alive_end")
 MARKETING_HEADLINE = ("marketing_spend", "coupons_redeemed", "opt_outs", "incremental_gmv", "roms")
@@ -91,7 +91,7 @@ class RunResult:
     def base_manifest(scenario: Scenario, sweep: dict, workers: int | None, scheduler: str | None) -> dict:
         return {
             "package": "sim",
-            "version": sim.__version__,
+            "version": __version__,
             "scenario": scenario.name,
             "seed": scenario.run.seed,
             "replications": scenario.run.replications,

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import sim
 from cli import app
-from sim.forecast.api import forecast
+from sim.studies.forecast import forecast
 from sim.forecast.backtest import read_actuals
 from sim.simulation.replication import simulate_replication
 from tests.conftest import make_scenario

@@ -4,7 +4,7 @@ import numpy as np
 
 from sim.operations.capacity import plan_agents, plan_staff, plan_stock
 from sim.operations.charts import plot_load_vs_capacity
-from sim.operations.config import HandleTime, Service, Warehouse
+from sim.config.operations import HandleTime, Service, Warehouse
 
 
 def test_steady_single_chat_matches_erlang_c(tmp_path):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.operations.config import HandleTime, Service
+from sim.config.operations import HandleTime, Service
 from sim.operations.erlang import erlang_b, erlang_c, mean_wait, min_servers, service_level
 from sim.operations.service import simulate_chats
 

@@ -7,9 +7,9 @@ from typer.testing import CliRunner
 
 import sim
 from cli import app
-from sim.marketing.policy import Policy
+from sim.config.marketing import Policy
 from sim.operations import Operations
-from sim.operations.planning import CapacityError, parse_duration
+from sim.studies.capacity import CapacityError, parse_duration
 from sim.operations.play import with_policy
 
 TINY = {

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from sim.operations.config import HandleTime, Service
+from sim.config.operations import HandleTime, Service
 from sim.operations.service import simulate_chats
 
 

@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.operations.config import Warehouse
+from sim.config.operations import Warehouse
 from sim.operations.warehouse import PickCalendar, ship_times
 
 

@@ -31,7 +31,7 @@ from sim.errors import SimError
 from sim.model.orders import order_table
 from sim.operations.capacity import StaffPlan, plan_agents, plan_staff
 from sim.operations.charts import plot_load_vs_capacity
-from sim.operations.config import Operations, hourly
+from sim.config.operations import Operations, hourly
 from sim.operations.orders import PAID, SHIPPED
 from sim.operations.play import run_event_day, with_policy
 from sim.operations.result import OperationsResult

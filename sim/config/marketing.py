@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from sim.vocabulary import SEGMENTS
+
 if TYPE_CHECKING:
     from sim.config.scenario import Scenario
 
@@ -173,8 +175,6 @@ class Policy(_Model):
 
 
 def _check_refs(scenario: Scenario, where: str, channel: str, audience: Audience, coupon: Coupon | None) -> None:
-    from sim.config.scenario import SEGMENTS
-
     if channel not in scenario.channels:
         raise ValueError(f"{where}.channel: unknown channel {channel!r}; expected one of {sorted(scenario.channels)}")
     for seg in audience.segments or []:
