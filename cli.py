@@ -323,7 +323,7 @@ def plan(
     arms: int = typer.Option(2, "--arms", help="Arms including the control."),
 ) -> None:
     """Customers per arm needed for a test, or (with --n) the effect a given size can detect."""
-    from sim.studies.comparison import plan as make_plan
+    from sim.studies.test_plan import plan as make_plan
 
     with user_errors():
         p = make_plan(baseline=baseline, mde=mde, n=n, sd=sd, alpha=alpha, power=power, arms=arms)
@@ -420,7 +420,8 @@ def analyze(
     out_file: Optional[Path] = typer.Option(None, "--out", help="Write the comparison table to this CSV file."),
 ) -> None:
     """Compare the arms of a real experiment (A/B test, holdout) from a per-customer export."""
-    from sim.studies.comparison import analyze_experiment, write_comparison
+    from sim.studies.experiment_analysis import analyze_experiment
+    from sim.studies.comparison import write_comparison
 
     guards = dict(_guardrail(g) for g in guardrail)
     ratios = dict(_ratio(r) for r in ratio)
@@ -451,7 +452,7 @@ def monitor(
     encoding: Optional[str] = typer.Option(None, "--encoding", help="File encoding (default: detect)."),
 ) -> None:
     """Always-valid intervals for a live test, valid however often it is looked at."""
-    from sim.studies.comparison import monitor_experiment
+    from sim.studies.monitor import monitor_experiment
 
     with user_errors():
         table = monitor_experiment(export, arm, control, metric, look, alpha=alpha, encoding=encoding)

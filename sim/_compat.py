@@ -26,7 +26,6 @@ MOVED = {
     "sim.exports": "sim.io.csv_tables",
     "sim.experiment_file": "sim.io.experiment_export",
     "sim.datasets": "sim.io.datasets",
-    "sim.comparison": "sim.studies.comparison",
     "sim.experiment": "sim.studies.experiment",
     "sim.scenario": "sim.config.scenario",
     "sim.scenario_file": "sim.config.loader",
@@ -37,6 +36,12 @@ MOVED = {
     "sim.forecast.api": "sim.studies.forecast",
     "sim.operations.planning": "sim.studies.capacity",
 }
+
+SPLIT = {
+    "sim.comparison": ("sim.studies.comparison", "sim.studies.experiment_analysis",
+                       "sim.studies.test_plan", "sim.studies.monitor"),
+}
+"""Old modules whose contents now live in several: the old name offers all their public names."""
 
 
 class _Alias(importlib.abc.Loader):
@@ -55,13 +60,30 @@ class _Alias(importlib.abc.Loader):
         module.__spec__ = self.own_spec
 
 
+class _Union(importlib.abc.Loader):
+    def __init__(self, targets: tuple[str, ...]):
+        self.targets = targets
+
+    def create_module(self, spec):
+        warnings.warn(f"{spec.name} moved to {', '.join(self.targets)}; import from there",
+                      DeprecationWarning, stacklevel=3)
+        return None
+
+    def exec_module(self, module) -> None:
+        for target in self.targets:
+            new = importlib.import_module(target)
+            module.__dict__.update({k: v for k, v in vars(new).items() if not k.startswith("__")})
+
+
 class MovedModules(importlib.abc.MetaPathFinder):
-    """Finds the old names in MOVED and loads the module at its new path."""
+    """Finds the old names in MOVED and SPLIT and loads the modules at their new paths."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname not in MOVED:
-            return None
-        return importlib.util.spec_from_loader(fullname, _Alias(MOVED[fullname]))
+        if fullname in MOVED:
+            return importlib.util.spec_from_loader(fullname, _Alias(MOVED[fullname]))
+        if fullname in SPLIT:
+            return importlib.util.spec_from_loader(fullname, _Union(SPLIT[fullname]))
+        return None
 
 
 def install() -> None:

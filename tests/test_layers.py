@@ -116,8 +116,14 @@ def test_package_root_stays_small():
 def test_old_module_paths_still_import(recwarn):
     import importlib
 
-    from sim._compat import MOVED
+    from sim._compat import MOVED, SPLIT
 
     for old, new in MOVED.items():
         assert importlib.import_module(old) is importlib.import_module(new)
         assert importlib.import_module(new).__spec__.name == new
+    for old, news in SPLIT.items():
+        union = importlib.import_module(old)
+        for new in news:
+            module = importlib.import_module(new)
+            public = [name for name in vars(module) if not name.startswith("_")]
+            assert all(getattr(union, name) is getattr(module, name) for name in public)

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from sim.analysis import confidence_sequence_means, confidence_sequence_proportions
-from sim.studies.comparison import monitor_experiment
+from sim.studies.monitor import monitor_experiment
 
 
 def export(tmp_path, effect=0.0, n=6000, seed=3):

@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 import sim.io.datasets
 from cli import app
 from sim.analysis import Guardrail
-from sim.studies.comparison import InputError, analyze_experiment, plan
+from sim.studies.comparison import InputError
+from sim.studies.experiment_analysis import analyze_experiment
+from sim.studies.test_plan import plan
 
 runner = CliRunner()
 CONTROL = "No E-Mail"
@@ -171,7 +173,7 @@ def test_analyze_ratio_metric_and_bootstrap_interval(tmp_path):
     import pandas as pd
 
     from sim.analysis import compare_ratios
-    from sim.studies.comparison import analyze_experiment
+    from sim.studies.experiment_analysis import analyze_experiment
 
     rng = np.random.default_rng(8)
     n = 4000

@@ -1,0 +1,84 @@
+"""A real experiment's export: every arm against the control, with a sample-ratio check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis import Guardrail, SRMResult, compare, srm
+from sim.io.experiment_export import read_experiment
+from sim.studies.comparison import InputError, check_level
+
+@dataclass(frozen=True)
+class ExperimentAnalysis:
+    """The comparison table of an experiment export and its sample-ratio check.
+
+    `counts` is customers per arm (sorted); `srm` compares them with the planned split.
+    """
+
+    table: pd.DataFrame
+    srm: SRMResult
+    counts: dict[str, int]
+    planned_shares: dict[str, float]
+    path: Path
+
+
+def analyze_experiment(
+    path: str | Path,
+    arm: str,
+    control: str,
+    metrics: Sequence[str],
+    *,
+    covariate: str | None = None,
+    guardrails: Mapping[str, Guardrail | float] | None = None,
+    planned_shares: Mapping[str, float] | None = None,
+    alpha: float = 0.05,
+    adjust: str = "holm",
+    encoding: str | None = None,
+    ratios: Mapping[str, tuple[str, str]] | None = None,
+    bootstrap: str | None = None,
+    seed: int = 0,
+) -> ExperimentAnalysis:
+    """Compare every arm of an experiment export with the control (`sim.analysis.compare`).
+
+    0/1 columns are rates (score z-test, Newcombe interval), others money per customer (Welch,
+    CUPED-adjusted when `covariate` is given). `guardrails` maps a column to the margin it may
+    worsen by (see `sim.analysis.Guardrail`). `planned_shares` is the planned split for the
+    sample-ratio check (arm -> share, normalised); default equal shares. `ratios` maps a name
+    to (numerator, denominator) columns for ratio metrics such as average order value (delta
+    method, customers as units). `bootstrap` ("percentile" or "bca", resampled with `seed`)
+    replaces the t interval of money metrics for heavy tails. Other arguments as in
+    `compare_run`. Raises `DataError` for any problem with the file, before computing.
+    """
+    check_level(alpha, adjust)
+    guards = dict(guardrails or {})
+    if not metrics:
+        raise InputError("give at least one metric column")
+    if arm in (*metrics, covariate, *guards):
+        raise InputError(f"the arm column {arm!r} cannot also be a metric, covariate or guardrail")
+    if covariate is not None and covariate in metrics:
+        raise InputError(f"the covariate {covariate!r} cannot also be a metric")
+    shares = dict(planned_shares or {})
+    if any(not s > 0 for s in shares.values()):
+        raise InputError("planned shares must be positive")
+    ratios = dict(ratios or {})
+    if bootstrap not in (None, "percentile", "bca"):
+        raise InputError(f"bootstrap must be percentile or bca, not {bootstrap!r}")
+    values = list(dict.fromkeys([*metrics, *([covariate] if covariate else []), *guards,
+                                 *(c for pair in ratios.values() for c in pair)]))
+    exp = read_experiment(path, arm, values, control=control, expected_arms=list(shares), encoding=encoding)
+    if shares and set(shares) != set(exp.counts):
+        extra = ", ".join(repr(a) for a in exp.counts if a not in shares)
+        raise InputError(f"the planned split leaves out arm(s) {extra}; give a share for every arm")
+    table = compare(exp.table, arm, control, list(metrics), covariate=covariate, ratios=ratios,
+                    guardrails=guards, alpha=alpha, adjust=adjust, interval=bootstrap or "t",
+                    rng=np.random.default_rng(seed) if bootstrap else None)
+    check = srm(exp.table, arm, shares or None)
+    planned = shares or {a: 1.0 for a in exp.counts}
+    total = sum(planned.values())
+    return ExperimentAnalysis(table=table, srm=check, counts=exp.counts,
+                              planned_shares={a: planned[a] / total for a in exp.counts}, path=exp.path)
