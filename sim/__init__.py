@@ -7,7 +7,7 @@
     result.write("results")   # the run folder
 """
 
-from sim.version import __version__  # noqa: E402
+from sim.version import __version__  # noqa: E402, F401
 from sim.errors import DataError, ScenarioError, SimError  # noqa: E402
 from sim.store.results import RunResult, load_run, summarize  # noqa: E402
 from sim.simulation import sweep  # noqa: E402
@@ -15,8 +15,17 @@ from sim.simulation.runner import RunStopped, resume, run  # noqa: E402
 from sim.config.scenario import Scenario  # noqa: E402
 from sim.config.loader import load_scenario, scenario_from_dict  # noqa: E402
 from sim import _compat  # noqa: E402
+from sim.store import run_folder as _run_folder  # noqa: E402
 
 _compat.install()
+
+
+@_run_folder.on_finish
+def _write_report(folder):
+    """Every run folder gets its report.html; charts load matplotlib only when one is written."""
+    from sim.report import write_report
+
+    write_report(folder)
 
 __all__ = [
     "DataError", "RunResult", "RunStopped", "resume", "sweep", "Scenario", "ScenarioError", "SimError", "load_run", "load_scenario",

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.calibrate.population_file import write_population_file
-from sim.calibrate.report import write_report
+from sim.calibrate.report import write_calibration_report
 
 if TYPE_CHECKING:
     from sim.calibrate.api import CalibrationResult
@@ -20,7 +20,7 @@ CUSTOMERS_FILE = "customers.csv"
 def _write_all(result: CalibrationResult, folder: Path) -> None:
     write_population_file(folder / POPULATION_FILE, result.population)
     result.customers.to_csv(folder / CUSTOMERS_FILE, index_label="customer_id")
-    write_report(result, folder)
+    write_calibration_report(result, folder)
 
 
 def write_atomically(result: CalibrationResult, out_dir: Path) -> list[str]:

@@ -167,7 +167,7 @@ def _holdout_section(result: CalibrationResult, folder: Path) -> list[str]:
     ]
 
 
-def write_report(result: CalibrationResult, folder: Path) -> Path:
+def write_calibration_report(result: CalibrationResult, folder: Path) -> Path:
     """Write report.md with its charts and tables into `folder`; returns the report's path."""
     plot_segments(result.population["segments"], folder / "segments.png")
     plot_p_alive(result.customers, folder / "p_alive.png")

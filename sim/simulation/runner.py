@@ -18,7 +18,7 @@ from sim.studies.comparison import compare_run
 from sim.errors import SimError
 from sim.simulation.replication import ReplicationOutput, simulate_replication
 from sim.store.results import RunResult
-from sim.store.run_folder import RunFolder, part_name
+from sim.store.run_folder import RunFolder, finish, part_name
 from sim.config.scenario import Scenario
 from sim.simulation.sweep import Point, expand
 
@@ -125,9 +125,7 @@ def _execute(scenario: Scenario, points: list[Point], folder: RunFolder | None, 
         result.comparison = compare_run(result)
     if folder:
         result.write_into(folder.path)
-        from sim.report import write_report  # charts load matplotlib: only when a folder is written
-
-        write_report(folder.path)
+        finish(folder.path)
         result.folder = folder.complete()
     return result
 

@@ -19,6 +19,7 @@ from scipy import stats
 
 from sim.errors import DataError
 from sim.config.scenario import Scenario
+from sim.store import run_folder
 from sim.version import __version__
 
 HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase_rate", "churned", "alive_end")
@@ -127,9 +128,7 @@ class RunResult:
             self.write_into(tmp)
             if extras is not None:
                 extras(tmp)
-            from sim.report import write_report  # the report reads the folder just written
-
-            write_report(tmp)
+            run_folder.finish(tmp)  # the report reads the folder just written
             os.replace(tmp, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

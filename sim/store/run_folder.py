@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +23,28 @@ from sim.simulation.replication import ReplicationOutput
 from sim.config.scenario import Scenario
 
 INCOMPLETE = ".incomplete"
+
+FolderWriter = Callable[[Path], object]
+"""Writes something more into a run folder whose tables are written, before it is complete."""
+
+_FINISHERS: list[FolderWriter] = []
+
+
+def on_finish(writer: FolderWriter) -> FolderWriter:
+    """Register a writer called on every run folder just before it is complete (the report).
+
+    Presentation lives above the store, so it registers itself here instead of the store
+    importing it; `sim/__init__.py` registers the HTML report.
+    """
+    if writer not in _FINISHERS:
+        _FINISHERS.append(writer)
+    return writer
+
+
+def finish(folder: Path) -> None:
+    """Run every registered writer on a folder whose tables and manifest are written."""
+    for writer in _FINISHERS:
+        writer(folder)
 
 
 class RunFolderError(SimError):
