@@ -59,9 +59,10 @@ def _imports(path: Path, module: str) -> list[tuple[int, str]]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
-            names = [f"{base}.{alias.name}" for alias in node.names] if base == "sim" else [base]
+            names = [f"{base}.{alias.name}" for alias in node.names]
             found += [(node.lineno, name) for name in names]
     return [(line, name) for line, name in found if name == "sim" or name.startswith("sim.")]
+    # `from sim.x import y` is listed as sim.x.y: a submodule when y is one, else resolved to sim.x.
 
 
 def _modules():
@@ -72,6 +73,13 @@ def _modules():
             parts = parts[:-1]
         yield path, ".".join(parts)
     yield ROOT / "cli.py", "cli"
+
+
+def _resolve(target: str, modules) -> str:
+    """The module an import names: `sim.x.y` is sim.x when y is a function or class of it."""
+    while target not in modules and "." in target:
+        target = target.rpartition(".")[0]
+    return target
 
 
 def _rank(module: str) -> int | None:
@@ -88,9 +96,11 @@ def test_every_package_module_has_a_layer():
 
 def test_imports_only_go_down():
     upward, known = [], set()
+    modules = {module for _, module in _modules()}
     for path, module in _modules():
         own = _rank(module)
         for line, target in _imports(path, module):
+            target = _resolve(target, modules)
             if target == "sim" and own is not None and module != "cli":
                 upward.append(f"{module}:{line} imports the sim package root")
                 continue
@@ -125,3 +135,38 @@ def test_old_module_paths_still_import(recwarn):
             module = importlib.import_module(new)
             public = [name for name in vars(module) if not name.startswith("_")]
             assert all(getattr(union, name) is getattr(module, name) for name in public)
+
+
+def _graph() -> dict[str, set[str]]:
+    """Module -> the package modules it imports (a `from package import module` names the module)."""
+    modules = dict((module, path) for path, module in _modules())
+    graph = {}
+    for module, path in modules.items():
+        targets = set()
+        for _, target in _imports(path, module):
+            target = _resolve(target, modules)
+            if target in modules and target != module:
+                targets.add(target)
+        graph[module] = targets
+    return graph
+
+
+def test_no_import_cycles():
+    graph, cycles = _graph(), []
+    state: dict[str, int] = {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if nxt == "sim":
+                continue
+            if state.get(nxt) == 1:
+                cycles.append(" -> ".join(stack[stack.index(nxt):] + [node, nxt]) if nxt in stack else f"{node} -> {nxt}")
+            elif nxt not in state:
+                visit(nxt, stack + [node])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [])
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +15,15 @@ import pandas as pd
 
 from sim.calibrate import bgnbd, gamma_gamma, pareto_nbd
 from sim.calibrate.categories import category_table
-from sim.calibrate.holdout import Holdout, compare
+from sim.calibrate.holdout import compare
 from sim.calibrate.mle import FitResult
 from sim.calibrate.orders import ColumnMap, Orders, read_orders
 from sim.calibrate.output import write_atomically
+from sim.calibrate.result import CalibrationResult
 from sim.calibrate.population_file import population_document
 from sim.calibrate.population_file import per_week
 from sim.calibrate.rfm import group_shares, rfm_table
-from sim.calibrate.tracking import DEFAULT_REPLICATIONS, DEFAULT_SEED, Season, Tracking, \
+from sim.calibrate.tracking import DEFAULT_REPLICATIONS, DEFAULT_SEED, Season, \
     parse_season, track
 from sim.calibrate.transactions import SAME_DAY_RULES, UNIT_DAYS, Summary, summarise, \
     to_transactions
@@ -32,24 +32,6 @@ from sim.errors import DataError
 
 class CalibrationWarning(UserWarning):
     """Something in the data the user should know about; the calibration still ran."""
-
-
-@dataclass
-class CalibrationResult:
-    """Everything `calibrate` produced; `customers` has one row per calibration-period customer."""
-
-    out_dir: Path
-    population: dict
-    bgnbd: FitResult
-    pareto_nbd: FitResult
-    gamma_gamma: FitResult
-    customers: pd.DataFrame
-    holdout: Holdout | None
-    unit: str
-    frequency_value_correlation: float
-    warnings: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    tracking: Tracking | None = None
 
 
 def _check_options(unit: str, same_day: str, calibration_end) -> pd.Timestamp | None:

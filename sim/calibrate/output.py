@@ -11,7 +11,7 @@ from sim.calibrate.population_file import write_population_file
 from sim.calibrate.report import write_calibration_report
 
 if TYPE_CHECKING:
-    from sim.calibrate.api import CalibrationResult
+    from sim.calibrate.result import CalibrationResult
 
 POPULATION_FILE = "population.yaml"
 CUSTOMERS_FILE = "customers.csv"

@@ -17,7 +17,7 @@ import pandas as pd  # noqa: E402
 from sim.calibrate.mle import FitResult  # noqa: E402
 
 if TYPE_CHECKING:
-    from sim.calibrate.api import CalibrationResult
+    from sim.calibrate.result import CalibrationResult
 
 
 def _param_table(fits: list[FitResult]) -> str:

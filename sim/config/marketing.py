@@ -6,15 +6,21 @@ Days are relative to the event day (day 0); hours are hours of the day (0-23).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.vocabulary import SEGMENTS
 
-if TYPE_CHECKING:
-    from sim.config.scenario import Scenario
+
+
+class ScenarioParts(Protocol):
+    """What a policy reads of the scenario it belongs to (`sim.config.scenario.Scenario`)."""
+
+    channels: dict[str, Any]
+    population: Any
+    calendar: Any
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Hour = Annotated[int, Field(ge=0, le=23)]
@@ -142,7 +148,7 @@ class Policy(_Model):
     discount_profit_items: bool = False
     payment_reminders: bool | None = None
 
-    def check_against(self, scenario: Scenario, name: str) -> None:
+    def check_against(self, scenario: ScenarioParts, name: str) -> None:
         """Raise ValueError if an action falls outside the scenario (days, channels, filters)."""
         cal = scenario.calendar
         for i, wave in enumerate(self.waves):
@@ -156,7 +162,7 @@ class Policy(_Model):
             if prog.trigger_days and not (cal.start_day <= prog.trigger_days[0] <= prog.trigger_days[1] <= cal.end_day):
                 raise ValueError(f"{where}.trigger_days: {list(prog.trigger_days)} must be an ordered pair inside the calendar")
 
-    def change_hours(self, scenario: Scenario) -> list[float]:
+    def change_hours(self, scenario: ScenarioParts) -> list[float]:
         """Hours at which this policy may change some customer's buying intensity."""
         hours = []
         for wave in self.waves:
@@ -174,7 +180,7 @@ class Policy(_Model):
         return not self.waves and not self.programmes
 
 
-def _check_refs(scenario: Scenario, where: str, channel: str, audience: Audience, coupon: Coupon | None) -> None:
+def _check_refs(scenario: ScenarioParts, where: str, channel: str, audience: Audience, coupon: Coupon | None) -> None:
     if channel not in scenario.channels:
         raise ValueError(f"{where}.channel: unknown channel {channel!r}; expected one of {sorted(scenario.channels)}")
     for seg in audience.segments or []:
