@@ -713,7 +713,7 @@ def select(
         spec = sim.load_scenario(scenario)
         if len(spec.policies) < 2:
             raise typer.BadParameter("the scenario needs at least two policies to choose between")
-        from sim.model.orders import METRICS
+        from sim.model.measures import METRICS
         from sim.marketing.evaluation import MARKETING_METRICS
         if metric not in METRICS + MARKETING_METRICS:
             raise typer.BadParameter(f"--metric must be one of {', '.join(METRICS + MARKETING_METRICS)}")

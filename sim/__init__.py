@@ -11,10 +11,14 @@ from sim.version import __version__  # noqa: E402, F401
 from sim.errors import DataError, ScenarioError, SimError  # noqa: E402
 from sim.store.results import RunResult, load_run, summarize  # noqa: E402
 from sim.simulation import sweep  # noqa: E402
-from sim.simulation.runner import RunStopped, resume, run  # noqa: E402
+from sim.simulation.runner import RunStopped  # noqa: E402
+from sim.studies.run import resume, run  # noqa: E402
 from sim.config.scenario import Scenario  # noqa: E402
 from sim.config.loader import load_scenario, scenario_from_dict  # noqa: E402
 from sim import _compat  # noqa: E402
+from sim.marketing import feature as _marketing  # noqa: E402, F401  (registers, in this order)
+from sim.forecast import feature as _forecast  # noqa: E402, F401
+from sim.operations import feature as _operations  # noqa: E402, F401
 from sim.store import run_folder as _run_folder  # noqa: E402
 
 _compat.install()

@@ -16,9 +16,8 @@ MOVED = {
     "sim.calendar": "sim.model.calendar",
     "sim.population": "sim.model.customers",
     "sim.engine": "sim.model.engine",
-    "sim.metrics": "sim.model.orders",
+    "sim.metrics": "sim.model.measures",
     "sim.replication": "sim.simulation.replication",
-    "sim.runner": "sim.simulation.runner",
     "sim.backends": "sim.simulation.backends",
     "sim.sweep": "sim.simulation.sweep",
     "sim.run_folder": "sim.store.run_folder",
@@ -38,6 +37,7 @@ MOVED = {
 }
 
 SPLIT = {
+    "sim.runner": ("sim.simulation.runner", "sim.studies.run"),
     "sim.comparison": ("sim.studies.comparison", "sim.studies.experiment_analysis",
                        "sim.studies.test_plan", "sim.studies.monitor"),
 }

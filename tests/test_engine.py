@@ -7,7 +7,7 @@ from scipy.special import hyp2f1
 
 from sim.model.calendar import Calendar
 from sim.model.engine import poisson_inverse
-from sim.model.orders import order_table
+from sim.model.measures import order_table
 from sim.simulation.replication import draw_world, simulate_replication
 from tests.conftest import QUIET_TRAFFIC, make_scenario
 
@@ -78,7 +78,7 @@ def run_one(s, rep=0, policy="baseline"):
 
     cal = Calendar.from_scenario(s)
     world = draw_world(s, cal, s.run.seed, rep)
-    engine, _ = play(s, cal, world, policy, s.run.seed, rep, [])
+    engine, _, _ = play(s, cal, world, policy, s.run.seed, rep, [])
     return engine, order_table(engine, s, s.policies[policy].discount_profit_items), world.visitors
 
 

@@ -32,7 +32,7 @@ from sim.calibrate import bgnbd
 from sim.calibrate.transactions import Summary, cumulative_actual
 from sim.model.engine import Engine
 from sim.errors import DataError
-from sim.model.customers import Population, draw_traits
+from sim.model.customers import Customers, draw_traits
 from sim.config.scenario import Scenario
 from sim.config.loader import scenario_from_dict
 
@@ -233,7 +233,7 @@ def simulate_cohort(cohort: Cohort, buying: dict[str, float], season=(), replica
     holdout = np.zeros(replications)
     for k in range(replications):
         traits = draw_traits(scenario, n, streams.generator(seed, k, streams.POPULATION))
-        pop = Population(
+        pop = Customers(
             **{f.name: getattr(traits, f.name) for f in fields(traits)},
             segment=np.zeros(n, dtype=np.int8),
             is_new=np.ones(n, dtype=bool), acquired=np.ones(n, dtype=bool), joined=joined.copy(),

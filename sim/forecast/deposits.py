@@ -83,8 +83,3 @@ class PresalePlugin(Plugin):
     def kept_deposits(self) -> float:
         """Yuan of deposits whose balance was never paid (kept by the shop, order not shipped)."""
         return float(self.deposit[~self.paid].sum())
-
-
-def presale_plugins(scenario, calendar: Calendar) -> list[Plugin]:
-    """The pre-sale plugin when the scenario enables it, else nothing."""
-    return [PresalePlugin(scenario.presale, calendar)] if scenario.presale.enabled else []

@@ -10,6 +10,8 @@ without ordering are not simulated and so are not in the traffic.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -17,18 +19,21 @@ from sim.model.calendar import Calendar
 from sim.model.engine import Engine
 from sim.forecast.deposits import PresalePlugin
 
+if TYPE_CHECKING:
+    from sim.model.orders import OrderTable
+
 PRESALE_METRICS = ("presale_deposits", "presale_deposit_value", "presale_balances_paid",
                    "presale_balances_unpaid", "presale_deposits_kept", "presale_gmv")
 """Yuan for values and GMV, counts otherwise; only when the scenario enables the pre-sale."""
 
 
-def event_hours(calendar: Calendar, orders: dict[str, np.ndarray], visitors: np.ndarray,
+def event_hours(calendar: Calendar, orders: OrderTable, visitors: np.ndarray,
                 engine: Engine) -> pd.DataFrame:
     """Day 0 hour by hour: new visitors, returning buyers, traffic, orders, first orders, GMV (yuan)."""
     start = int(round(-calendar.start))  # hour index of 00:00 on day 0
-    on_day = (orders["time"] >= 0.0) & (orders["time"] < 24.0)
-    hour = np.floor(orders["time"][on_day]).astype(np.int64)
-    customer = orders["customer"][on_day]
+    on_day = (orders.time >= 0.0) & (orders.time < 24.0)
+    hour = np.floor(orders.time[on_day]).astype(np.int64)
+    customer = orders.customer[on_day]
     existing = engine.pop.joined[customer] < 0.0
     # orders are sorted by time, so a customer's first index is the hour they first ordered
     _, first = np.unique(customer, return_index=True)
@@ -41,23 +46,22 @@ def event_hours(calendar: Calendar, orders: dict[str, np.ndarray], visitors: np.
         "returning": returning.astype(float),
         "traffic": new_visitors + returning,
         "orders": np.bincount(hour, minlength=24)[:24].astype(float),
-        "first_orders": np.bincount(hour, weights=orders["first"][on_day].astype(float), minlength=24)[:24],
-        "gmv": np.bincount(hour, weights=orders["paid"][on_day], minlength=24)[:24],
+        "first_orders": np.bincount(hour, weights=orders.first[on_day].astype(float), minlength=24)[:24],
+        "gmv": np.bincount(hour, weights=orders.paid[on_day], minlength=24)[:24],
     })
 
 
-def presale_metrics(engine: Engine, orders: dict[str, np.ndarray]) -> dict[str, float]:
+def presale_metrics(plugin: PresalePlugin | None, orders: OrderTable) -> dict[str, float]:
     """Deposits, balances paid and unpaid, kept deposits and balance GMV; {} without a pre-sale."""
-    plugin = next((p for p in engine.plugins if isinstance(p, PresalePlugin)), None)
     if plugin is None:
         return {}
     paid_times = plugin.balance_time[plugin.paid]
-    balance = np.isin(orders["time"], paid_times) & orders["induced"]
+    balance = np.isin(orders.time, paid_times) & orders.induced
     return {
         "presale_deposits": float(len(plugin.customer)),
         "presale_deposit_value": float(plugin.deposit.sum()),
         "presale_balances_paid": float(plugin.paid.sum()),
         "presale_balances_unpaid": float((~plugin.paid).sum()),
         "presale_deposits_kept": plugin.kept_deposits(),
-        "presale_gmv": float(orders["paid"][balance].sum()),
+        "presale_gmv": float(orders.paid[balance].sum()),
     }

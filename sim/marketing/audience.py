@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.config.marketing import Audience
-from sim.model.customers import SEGMENT_INDEX, Population
+from sim.model.customers import SEGMENT_INDEX, Customers
 
 
-def select(audience: Audience, pop: Population, t: float, categories: list[str]) -> np.ndarray:
+def select(audience: Audience, pop: Customers, t: float, categories: list[str]) -> np.ndarray:
     """Indices of customers who had joined by hour t and match every filter of `audience`."""
     mask = pop.joined <= t
     if audience.segments is not None:

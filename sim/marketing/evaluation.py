@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from sim.marketing.runtime import PolicyRuntime
+
+if TYPE_CHECKING:
+    from sim.model.orders import OrderTable
 
 HORIZONS_DAYS = (2, 10, 30)
 
@@ -20,7 +25,7 @@ the assigned group; they are NaN without a holdout. roms = incremental GMV / mar
 add_to_cart counts the responders to pre-heat sends, whose orders are placed on day 0."""
 
 
-def marketing_metrics(rt: PolicyRuntime | None, orders: dict[str, np.ndarray], n: int) -> dict[str, float]:
+def marketing_metrics(rt: PolicyRuntime | None, orders: OrderTable, n: int) -> dict[str, float]:
     """The MARKETING_METRICS of one policy in one replication."""
     if rt is None:
         return {m: (np.nan if m in ("redemption_rate", "incremental_orders", "incremental_gmv",
@@ -48,17 +53,17 @@ def marketing_metrics(rt: PolicyRuntime | None, orders: dict[str, np.ndarray], n
     }
 
 
-def _holdout_lift(rt: PolicyRuntime, orders: dict[str, np.ndarray], n: int) -> dict[str, float]:
+def _holdout_lift(rt: PolicyRuntime, orders: OrderTable, n: int) -> dict[str, float]:
     """Assigned minus held-out mean per customer after first exposure, times the assigned count."""
     exposed = np.isfinite(rt.first_exposed)
     assigned = exposed & ~rt.held_out
     held = exposed & rt.held_out
-    after = orders["time"] >= rt.first_exposed[orders["customer"]]
-    cust = orders["customer"][after]
+    after = orders.time >= rt.first_exposed[orders.customer]
+    cust = orders.customer[after]
     per = {
         "orders": np.bincount(cust, minlength=n).astype(float),
-        "gmv": np.bincount(cust, weights=orders["paid"][after], minlength=n),
-        "net_profit": np.bincount(cust, weights=orders["profit"][after], minlength=n) - _message_cost(rt, n),
+        "gmv": np.bincount(cust, weights=orders.paid[after], minlength=n),
+        "net_profit": np.bincount(cust, weights=orders.profit[after], minlength=n) - _message_cost(rt, n),
     }
     out = {"assigned": float(assigned.sum()), "held_out": float(held.sum())}
     for name, x in per.items():
@@ -96,7 +101,7 @@ def coupon_table(rt: PolicyRuntime | None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["coupon", "issued", "redeemed", "redemption_rate", "cost"])
 
 
-def repurchase_table(rt: PolicyRuntime | None, orders: dict[str, np.ndarray], end: float,
+def repurchase_table(rt: PolicyRuntime | None, orders: OrderTable, end: float,
                      segment: np.ndarray | None = None) -> pd.DataFrame:
     """Stimulated response against natural repurchase, by action, channel and segment.
 
@@ -138,9 +143,9 @@ def repurchase_table(rt: PolicyRuntime | None, orders: dict[str, np.ndarray], en
 class _OrderIndex:
     """Orders sorted by (customer, time) under one numeric key, to find next orders fast."""
 
-    def __init__(self, orders: dict[str, np.ndarray]):
-        by = np.lexsort((orders["time"], orders["customer"]))
-        self.cust, self.time = orders["customer"][by], orders["time"][by]
+    def __init__(self, orders: OrderTable):
+        by = np.lexsort((orders.time, orders.customer))
+        self.cust, self.time = orders.customer[by], orders.time[by]
         self.t0 = float(self.time.min()) if len(self.time) else 0.0
         self.span = float(self.time.max()) - self.t0 + 1.0 if len(self.time) else 1.0
         self.key = self.cust * self.span + (self.time - self.t0)

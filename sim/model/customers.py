@@ -39,7 +39,7 @@ class Traits:
 
 
 @dataclass
-class Population:
+class Customers:
     """Per-customer state during one simulated replication (all arrays of equal length)."""
 
     lam: np.ndarray
@@ -70,12 +70,15 @@ class Population:
     def alive(self) -> np.ndarray:
         return self.remaining > 0
 
-    def copy(self) -> Population:
-        return Population(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+    def copy(self) -> Customers:
+        return Customers(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
     @classmethod
-    def concat(cls, parts: list[Population]) -> Population:
+    def concat(cls, parts: list[Customers]) -> Customers:
         return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
+
+
+Population = Customers  # the name before 0.2; kept for one release
 
 
 def category_multipliers(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -114,7 +117,7 @@ def draw_traits(scenario: Scenario, n: int, rng: np.random.Generator) -> Traits:
     return Traits(lam, dropout, value, category, remaining, sensitivity)
 
 
-def draw_base(scenario: Scenario, calendar: Calendar, rng: np.random.Generator) -> Population:
+def draw_base(scenario: Scenario, calendar: Calendar, rng: np.random.Generator) -> Customers:
     """The existing customer base at the calendar start: alive, each with a past last order."""
     n = scenario.population.size
     t = draw_traits(scenario, n, rng)
@@ -127,7 +130,7 @@ def draw_base(scenario: Scenario, calendar: Calendar, rng: np.random.Generator) 
     noisy_rate = t.lam * rng.lognormal(0.0, 1.0, n)
     is_new = np.zeros(n, dtype=bool)
     is_new[_top(np.arange(n), noisy_rate, int(round(scenario.population.new_share * n)))] = True
-    return Population(
+    return Customers(
         lam=t.lam, dropout=t.dropout, value=t.value, category=t.category, remaining=t.remaining,
         sensitivity=t.sensitivity, segment=segment, is_new=is_new, acquired=np.zeros(n, dtype=bool),
         joined=np.full(n, calendar.start), last_order=calendar.start - 24.0 * recency_days,
@@ -171,7 +174,7 @@ def _counts(shares: np.ndarray, n: int) -> np.ndarray:
 class Arrivals:
     """New buyers who join during the calendar: who, when, and their first order."""
 
-    traits: Population
+    traits: Customers
     first_value: np.ndarray  # list value of the first order, yuan
     visitors_by_hour: np.ndarray
 
@@ -193,7 +196,7 @@ def draw_arrivals(scenario: Scenario, calendar: Calendar, rng: np.random.Generat
     first_value = t.value * rng.gamma(scenario.population.spend.p, 1.0, m) / scenario.population.spend.p
     segment = np.where(first_value >= important_value_level,
                        SEGMENT_INDEX["important_development"], SEGMENT_INDEX["general"]).astype(np.int8)
-    pop = Population(
+    pop = Customers(
         lam=t.lam, dropout=t.dropout, value=t.value, category=t.category, remaining=t.remaining,
         sensitivity=t.sensitivity, segment=segment, is_new=np.ones(m, dtype=bool), acquired=np.ones(m, dtype=bool),
         joined=joined, last_order=joined.copy(),
@@ -201,7 +204,7 @@ def draw_arrivals(scenario: Scenario, calendar: Calendar, rng: np.random.Generat
     return Arrivals(pop, first_value, visitors)
 
 
-def important_value_level(base: Population) -> float:
+def important_value_level(base: Customers) -> float:
     """The smallest mean order value among the base's important groups (inf if none)."""
     important = base.segment != SEGMENT_INDEX["general"]
     return float(base.value[important].min()) if important.any() else float("inf")

@@ -11,7 +11,6 @@ SimPy holds the calendar: processes yield until the next change and call `advanc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
 
 import numpy as np
@@ -20,7 +19,9 @@ from scipy import stats
 
 from sim import streams
 from sim.model.calendar import Calendar
-from sim.model.customers import Population
+from sim.model.customers import Customers
+from sim.model.orders import OrderLog
+from sim.model.plugins import Plugin
 
 _SMALL_MEAN = 30.0  # above this, invert the Poisson CDF with scipy (exp(-mean) loses precision)
 
@@ -46,61 +47,10 @@ def poisson_inverse(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return n
 
 
-@dataclass
-class OrderLog:
-    """Orders as columns, appended stretch by stretch."""
-
-    customer: list
-    time: list
-    value: list  # list price, yuan (after any top-up to a coupon threshold)
-    coupon: list  # coupon discount, yuan
-    first: list  # the customer's first order ever (acquisition)
-    induced: list  # placed in response to a message
-
-    @classmethod
-    def empty(cls) -> OrderLog:
-        return cls([], [], [], [], [], [])
-
-    def add(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray, coupon: np.ndarray,
-            first: bool = False, induced: bool = False) -> None:
-        self.customer.append(customer)
-        self.time.append(time)
-        self.value.append(value)
-        self.coupon.append(coupon)
-        self.first.append(np.full(len(customer), first))
-        self.induced.append(np.full(len(customer), induced))
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """All orders sorted by time, as a dict of equal-length arrays."""
-        types = {"customer": np.int64, "time": float, "value": float, "coupon": float, "first": bool, "induced": bool}
-        out = {k: np.concatenate(getattr(self, k)) if getattr(self, k) else np.zeros(0, dtype=t)
-               for k, t in types.items()}
-        order = np.argsort(out["time"], kind="stable")
-        return {k: v[order] for k, v in out.items()}
-
-
-class Plugin:
-    """Something that acts on the population during a run: a policy, a pre-sale, ...
-
-    `start` registers its SimPy processes; `intensity` may return a per-customer multiplier of
-    purchase rates for the stretch starting at t0; `redeem` may change new orders' values and
-    return a discount per order. The defaults do nothing.
-    """
-
-    def start(self, engine: Engine) -> None:
-        pass
-
-    def intensity(self, t0: float) -> np.ndarray | None:
-        return None
-
-    def redeem(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        return value, None
-
-
 class Engine:
     """Simulates one policy over the calendar on a private copy of the population."""
 
-    def __init__(self, calendar: Calendar, population: Population, first_value: np.ndarray,
+    def __init__(self, calendar: Calendar, population: Customers, first_value: np.ndarray,
                  spend_shape: float, seed: int, replication: int, plugins: Sequence[Plugin] = ()):
         self.env = simpy.Environment(initial_time=calendar.start)
         self.calendar = calendar
@@ -146,6 +96,7 @@ class Engine:
         t0 = self.drawn_to
         if t1 <= t0:
             return
+        self._admit(t0, t1)
         key = int(round((t0 - self.calendar.start) * 60))  # the stretch's start minute names its streams
         u_all = streams.generator(self.seed, self.replication, streams.PURCHASES, key).random(len(self.pop))
         rng = streams.generator(self.seed, self.replication, streams.ORDERS, key)
@@ -210,6 +161,18 @@ class Engine:
             rest = np.ones(len(customer), dtype=bool)
             rest[first] = False
             customer, time = customer[rest], time[rest]
+
+    def _admit(self, t0: float, t1: float) -> None:
+        """Add the newcomers plugins bring in [t0, t1); their first orders follow at once."""
+        for plugin in self.plugins:
+            new = plugin.arrivals(t0, t1)
+            if new is None or not len(new.customers):
+                continue
+            if not (new.customers.acquired.all() and ((new.customers.joined >= t0) & (new.customers.joined < t1)).all()):
+                raise ValueError(f"{type(plugin).__name__}.arrivals: newcomers must be acquired and join in [t0, t1)")
+            self.pop = Customers.concat([self.pop, new.customers])
+            self.first_value = np.concatenate([self.first_value, new.first_value])
+            self.churned_at = np.concatenate([self.churned_at, np.full(len(new.customers), np.nan)])
 
     def _first_orders(self, t0: float, t1: float) -> None:
         pop = self.pop

@@ -1,95 +1,73 @@
-"""Headline metrics and the daily series of one simulated replication of one policy."""
+"""Orders as columns: the engine's log while it runs, and the finished table with money columns."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
-import pandas as pd
-
-from sim import streams
-from sim.model.calendar import Calendar
-from sim.model.engine import Engine
-from sim.config.scenario import Scenario
-from sim.vocabulary import ROLES
-
-METRICS = (
-    "visitors", "orders", "buyers", "new_buyers", "returning_buyers", "gmv", "discount_cost",
-    "gross_profit", "net_profit", "aov", "repurchase_rate", "churned", "alive_end", "customers_end",
-)
-"""Per replication and policy; money in yuan, rates as shares. discount_cost is the event
-discount; gross_profit is after event and coupon discounts; net_profit also pays the messages."""
 
 
-def order_table(engine: Engine, scenario: Scenario, discount_profit_items: bool | np.ndarray) -> dict[str, np.ndarray]:
-    """The replication's orders with product role and money columns, yuan.
+@dataclass
+class OrderLog:
+    """Orders as columns, appended stretch by stretch."""
 
-    Each order is given a product role (traffic driver, profit, marginal, potential) by the
-    roles' shares. A coupon comes off the list value first; the event discount, scaled by the
-    role's discount factor (zero for profit items unless `discount_profit_items`, a policy
-    option given as one flag or one per customer), applies
-    to the rest. paid = value - coupon - event discount; profit = value x margin - both discounts.
-    """
-    o = engine.orders.arrays()
-    roles = scenario.products.roles
-    share = np.array([r.share for r in roles.values()])
-    rng = streams.generator(engine.seed, engine.replication, streams.ROLES)
-    o["role"] = rng.choice(len(share), size=len(o["time"]), p=share / share.sum()).astype(np.int8)
-    factor = np.array([r.discount_factor for r in roles.values()])[o["role"]]
-    profit_item = o["role"] == ROLES.index("profit")
-    keep_price = ~np.asarray(discount_profit_items, dtype=bool)
-    factor[profit_item & (keep_price if keep_price.ndim == 0 else keep_price[o["customer"]])] = 0.0
-    rate = np.minimum(engine.calendar.discount_at(o["time"]) * factor, 1.0)
-    o["discount"] = (o["value"] - o["coupon"]) * rate
-    o["paid"] = o["value"] - o["coupon"] - o["discount"]
-    category_margin = np.asarray(scenario.margin_by_category())[engine.pop.category[o["customer"]]]
-    margin = np.minimum(category_margin * np.array([r.margin_factor for r in roles.values()])[o["role"]], 1.0)
-    o["profit"] = o["value"] * margin - o["coupon"] - o["discount"]
-    return o
+    customer: list
+    time: list
+    value: list  # list price, yuan (after any top-up to a coupon threshold)
+    coupon: list  # coupon discount, yuan
+    first: list  # the customer's first order ever (acquisition)
+    induced: list  # placed in response to a message
 
+    @classmethod
+    def empty(cls) -> OrderLog:
+        return cls([], [], [], [], [], [])
 
-def headline(engine: Engine, orders: dict[str, np.ndarray], visitors: np.ndarray,
-             message_cost: float = 0.0) -> dict[str, float]:
-    """The headline metrics (see METRICS) from a finished engine and its order table."""
-    pop = engine.pop
-    base = ~pop.acquired
-    bought = np.bincount(orders["customer"], minlength=len(pop)) > 0
-    returning = int(np.count_nonzero(bought & base))
-    n_orders = len(orders["time"])
-    gmv = float(orders["paid"].sum())
-    joined = pop.joined < engine.calendar.end
-    return {
-        "visitors": float(visitors.sum()),
-        "orders": float(n_orders),
-        "buyers": float(np.count_nonzero(bought)),
-        "new_buyers": float(np.count_nonzero(pop.acquired)),
-        "returning_buyers": float(returning),
-        "gmv": gmv,
-        "discount_cost": float(orders["discount"].sum()),
-        "gross_profit": float(orders["profit"].sum()),
-        "net_profit": float(orders["profit"].sum()) - message_cost,
-        "aov": gmv / n_orders if n_orders else 0.0,
-        "repurchase_rate": returning / max(int(base.sum()), 1),
-        "churned": float(np.count_nonzero(~np.isnan(engine.churned_at))),
-        "alive_end": float(np.count_nonzero(pop.alive & joined)),
-        "customers_end": float(np.count_nonzero(joined)),
-    }
+    def add(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray, coupon: np.ndarray,
+            first: bool = False, induced: bool = False) -> None:
+        self.customer.append(customer)
+        self.time.append(time)
+        self.value.append(value)
+        self.coupon.append(coupon)
+        self.first.append(np.full(len(customer), first))
+        self.induced.append(np.full(len(customer), induced))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """All orders sorted by time, as a dict of equal-length arrays."""
+        types = {"customer": np.int64, "time": float, "value": float, "coupon": float, "first": bool, "induced": bool}
+        out = {k: np.concatenate(getattr(self, k)) if getattr(self, k) else np.zeros(0, dtype=t)
+               for k, t in types.items()}
+        order = np.argsort(out["time"], kind="stable")
+        return {k: v[order] for k, v in out.items()}
 
 
-def daily(calendar: Calendar, orders: dict[str, np.ndarray], visitors: np.ndarray) -> pd.DataFrame:
-    """Visitors, orders, new buyers, GMV, event discount, coupon cost and gross profit per day."""
-    first_day = int(calendar.start // 24)
-    n_days = calendar.hours // 24
-    day = np.floor(orders["time"] / 24.0).astype(np.int64) - first_day
+@dataclass(frozen=True)
+class OrderTable:
+    """One replication's orders of one policy, sorted by time; equal-length columns, money in yuan."""
 
-    def per_day(weights=None) -> np.ndarray:
-        return np.bincount(day, weights=weights, minlength=n_days)[:n_days]
+    customer: np.ndarray  # int64 index into the engine's customers
+    time: np.ndarray  # hour placed
+    value: np.ndarray  # list value
+    coupon: np.ndarray  # coupon discount
+    first: np.ndarray  # bool: the customer's first order ever (acquisition)
+    induced: np.ndarray  # bool: placed in response to a message
+    role: np.ndarray  # int8 index into ROLES
+    discount: np.ndarray  # event discount
+    paid: np.ndarray  # value - coupon - discount
+    profit: np.ndarray  # value x margin - coupon - discount
 
-    return pd.DataFrame({
-        "day": np.arange(first_day, first_day + n_days),
-        "visitors": visitors.reshape(n_days, 24).sum(axis=1),
-        "orders": per_day(),
-        "new_buyers": per_day(orders["first"].astype(float)),
-        "gmv": per_day(orders["paid"]),
-        "discount_cost": per_day(orders["discount"]),
-        "coupon_cost": per_day(orders["coupon"]),
-        "gross_profit": per_day(orders["profit"]),
-    })
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def __getitem__(self, column: str) -> np.ndarray:
+        """A column by name, as in a DataFrame."""
+        if column not in self.columns():
+            raise KeyError(column)
+        return getattr(self, column)
+
+    @classmethod
+    def columns(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls))
+
+    def select(self, mask: np.ndarray) -> OrderTable:
+        """The orders where `mask` holds."""
+        return OrderTable(**{c: getattr(self, c)[mask] for c in self.columns()})

@@ -9,7 +9,8 @@ every policy of a replication meets the same payment, chat and handling draws.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from sim import streams
@@ -19,15 +20,18 @@ from sim.operations.orders import NO_STOCK, NOT_PLACED, Orders
 from sim.operations.result import OperationsResult
 from sim.operations.simulate import simulate_operations
 
+if TYPE_CHECKING:
+    from sim.model.orders import OrderTable
+
 EVENT_DAY_HOURS = (0.0, 24.0)
 PREFIX = "ops_"
 
 
-def event_day_orders(orders: dict[str, np.ndarray]) -> Orders:
+def event_day_orders(orders: OrderTable) -> Orders:
     """Day-0 orders from an engine order table, valued at what the customer pays (yuan)."""
     first, last = EVENT_DAY_HOURS
-    day = (orders["time"] >= first) & (orders["time"] < last)
-    return Orders(orders["time"][day], orders["customer"][day], orders["paid"][day], orders["role"][day])
+    day = (orders.time >= first) & (orders.time < last)
+    return Orders(orders.time[day], orders.customer[day], orders.paid[day], orders.role[day])
 
 
 def with_policy(config: Operations, policy: Policy) -> Operations:
@@ -38,14 +42,14 @@ def with_policy(config: Operations, policy: Policy) -> Operations:
     return config.model_copy(update={"payment": config.payment.model_copy(update={"reminder": reminder})})
 
 
-def run_event_day(orders: dict[str, np.ndarray], config: Operations, seed: int,
+def run_event_day(orders: OrderTable, config: Operations, seed: int,
                   replication: int) -> OperationsResult:
     """Simulate the operations of the day-0 orders on the replication's operations stream."""
     rng = streams.generator(seed, replication, streams.OPERATIONS)
     return simulate_operations(event_day_orders(orders), None, config, rng, start_hour=EVENT_DAY_HOURS[0])
 
 
-def operate(operations: Operations, policy: Policy, orders: dict[str, np.ndarray], seed: int,
+def operate(operations: Operations, policy: Policy, orders: OrderTable, seed: int,
             replication: int) -> tuple[dict[str, float], pd.DataFrame]:
     """`ops_`-prefixed metrics and the hourly table of one policy's event-day operations.
 

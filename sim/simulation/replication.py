@@ -2,8 +2,8 @@
 
 The base, the newcomers and the holdout draw come from streams that do not depend on the
 policy, so all policies of a replication face the same customers, visitors and holdout
-(common random numbers). With operations enabled, each policy's event-day orders then go
-through the operations queues (`sim.operations.play`).
+(common random numbers). The features registered in `sim.model.plugins` (marketing, the
+pre-sale, operations, ...) make each policy's engine plugins and measure its finished run.
 """
 
 from __future__ import annotations
@@ -16,13 +16,9 @@ import pandas as pd
 from sim import streams
 from sim.model.calendar import Calendar
 from sim.model.engine import Engine
-from sim.marketing.evaluation import channel_table, coupon_table, marketing_metrics, repurchase_table
-from sim.marketing.runtime import PolicyRuntime
-from sim.forecast.deposits import presale_plugins
-from sim.forecast.event_day import event_hours, presale_metrics
-from sim.model.orders import daily, headline, order_table
-from sim.operations.play import operate
-from sim.model.customers import Population, draw_arrivals, draw_base, important_value_level
+from sim.model.measures import daily, headline, order_table
+from sim.model.plugins import Plugin, Setting, features
+from sim.model.customers import Customers, draw_arrivals, draw_base, important_value_level
 from sim.config.scenario import Scenario
 
 
@@ -48,7 +44,7 @@ def change_hours(scenario: Scenario) -> list[float]:
 class World:
     """Everything about a replication that does not depend on the policy."""
 
-    population: Population  # the base, then the newcomers in order of arrival
+    population: Customers  # the base, then the newcomers in order of arrival
     first_value: np.ndarray  # list value of each newcomer's first order (0 for the base)
     visitors: np.ndarray  # visitors per hour of the calendar
     holdout_draw: np.ndarray  # uniform per customer; below a policy's holdout share = held out
@@ -58,23 +54,26 @@ def draw_world(scenario: Scenario, calendar: Calendar, seed: int, replication: i
     base = draw_base(scenario, calendar, streams.generator(seed, replication, streams.POPULATION))
     arrivals = draw_arrivals(scenario, calendar, streams.generator(seed, replication, streams.ACQUISITION),
                              important_value_level(base))
-    pop = Population.concat([base, arrivals.traits])
+    pop = Customers.concat([base, arrivals.traits])
     first_value = np.concatenate([np.zeros(len(base)), arrivals.first_value])
     holdout = streams.generator(seed, replication, streams.HOLDOUT).random(len(pop))
     return World(pop, first_value, arrivals.visitors_by_hour, holdout)
 
 
 def play(scenario: Scenario, calendar: Calendar, world: World, name: str, seed: int, replication: int,
-         hours: list[float], reuse_world: bool = False) -> tuple[Engine, PolicyRuntime | None]:
-    """Run one policy on a private copy of the world (or on the world itself, if it is not needed again)."""
-    policy = scenario.policies[name]
+         hours: list[float], reuse_world: bool = False) -> tuple[Engine, Setting, list[list[Plugin]]]:
+    """Run one policy on a private copy of the world (or on the world itself, if it is not needed again).
+
+    Returns the finished engine, what the features knew before the run and each registered
+    feature's plugins, in the order of `features()`.
+    """
     pop = world.population if reuse_world else world.population.copy()
-    runtime = None if policy.is_empty() else PolicyRuntime(scenario, name, policy, pop.sensitivity,
-                                                            world.holdout_draw)
+    setting = Setting(scenario, calendar, name, pop, world.holdout_draw, world.visitors, seed, replication)
+    made = [feature.plugins(setting) for feature in features()]
     engine = Engine(calendar, pop, world.first_value, scenario.population.spend.p, seed, replication,
-                    ([runtime] if runtime else []) + presale_plugins(scenario, calendar))
+                    [plugin for plugins in made for plugin in plugins])
     engine.run(hours)
-    return engine, runtime
+    return engine, setting, made
 
 
 def simulate_replication(scenario: Scenario, replication: int, seed: int | None = None) -> ReplicationOutput:
@@ -84,26 +83,25 @@ def simulate_replication(scenario: Scenario, replication: int, seed: int | None 
     world = draw_world(scenario, calendar, seed, replication)
     hours = change_hours(scenario)
     rows, frames = [], []
-    tables: dict[str, list[pd.DataFrame]] = {"channels": [], "coupons": [], "repurchase": []}
+    tables: dict[str, list[pd.DataFrame]] = {name: [] for feature in features() for name in feature.tables}
     last = list(scenario.policies)[-1]
     for name, policy in scenario.policies.items():
-        engine, rt = play(scenario, calendar, world, name, seed, replication, hours, reuse_world=name == last)
+        engine, setting, made = play(scenario, calendar, world, name, seed, replication, hours,
+                                     reuse_world=name == last)
         orders = order_table(engine, scenario, policy.discount_profit_items)
-        mk = marketing_metrics(rt, orders, len(engine.pop))
-        rows.append({"replication": replication, "policy": name,
-                     **headline(engine, orders, world.visitors, mk["message_cost"]), **mk,
-                     **presale_metrics(engine, orders)})
-        tagged = {"daily": daily(calendar, orders, world.visitors), "channels": channel_table(rt),
-                  "coupons": coupon_table(rt), "repurchase": repurchase_table(rt, orders, calendar.end, engine.pop.segment)}
-        tagged["hourly"] = event_hours(calendar, orders, world.visitors, engine)
-        if scenario.operations.enabled:
-            ops, tagged["operations_hourly"] = operate(scenario.operations, policy, orders, seed, replication)
-            rows[-1].update(ops)
-        for key, frame in tagged.items():
+        measured = [feature.measure(setting, engine, orders, plugins) for feature, plugins in zip(features(), made)]
+        record = {"replication": replication, "policy": name,
+                  **headline(engine, orders, world.visitors, sum(m.cost for m in measured))}
+        tagged = {"daily": daily(calendar, orders, world.visitors)}
+        for m in measured:
+            record.update(m.metrics)
+            tagged.update(m.tables)
+        rows.append(record)
+        for frame in tagged.values():
             frame.insert(0, "policy", name)
             frame.insert(0, "replication", replication)
         frames.append(tagged.pop("daily"))
         for key, frame in tagged.items():
             tables.setdefault(key, []).append(frame)
     return ReplicationOutput(replication, rows, pd.concat(frames, ignore_index=True),
-                             {k: pd.concat(v, ignore_index=True) for k, v in tables.items()})
+                             {k: pd.concat(v, ignore_index=True) for k, v in tables.items() if v})

@@ -1,7 +1,9 @@
-"""Replications x policies (x sweep points), on any backend, optionally saved as they finish.
+"""Replications x policies (x sweep points) on any backend, each saved to a sink as it finishes.
 
 Each replication's randomness is keyed by (seed, replication), so the numbers are the same
-whatever the backend, the number of workers and the order replications finish in.
+whatever the backend, the number of workers and the order replications finish in. Where the
+replications are kept (a run folder, so a run can resume) is the caller's: the runner only
+talks to a `Sink`.
 """
 
 from __future__ import annotations
@@ -9,18 +11,18 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
-from sim.simulation import backends
-from sim.studies.comparison import compare_run
-from sim.errors import SimError
-from sim.simulation.replication import ReplicationOutput, simulate_replication
-from sim.store.results import RunResult
-from sim.store.run_folder import RunFolder, finish, part_name
 from sim.config.scenario import Scenario
-from sim.simulation.sweep import Point, expand
+from sim.errors import SimError
+from sim.simulation import backends
+from sim.simulation.replication import ReplicationOutput, simulate_replication
+from sim.simulation.sweep import Point
+
 
 class RunStopped(SimError):
     """A run stopped before the end (interrupted, a replication failed twice, a lost cluster).
@@ -36,8 +38,40 @@ class RunStopped(SimError):
                          f"finish it with: sim run --resume {folder}")
 
 
+class Sink(Protocol):
+    """Where finished replications go as they finish (a run folder in progress)."""
+
+    path: Path
+
+    def finished(self) -> set[str]:
+        """Part names (`part_name`) already saved, which the run skips."""
+
+    def save(self, point: int, output: ReplicationOutput) -> None: ...
+
+    def load(self, point: int, replication: int) -> ReplicationOutput: ...
+
+    def stopped(self, wall_seconds: float) -> None:
+        """The run stops early; remember the time spent so far."""
+
+
 ProgressCallback = Callable[[int, int], None]
 """Called as progress(done, total) as replications finish."""
+
+
+def part_name(point: int, replication: int) -> str:
+    """The name of one (grid point, replication) in a sink."""
+    return f"p{point:04d}-r{replication:06d}"
+
+
+@dataclass
+class Simulated:
+    """Every replication of a run, as tables: the sweep point and swept values lead each."""
+
+    replications: pd.DataFrame
+    daily: pd.DataFrame
+    tables: dict[str, pd.DataFrame]
+    sweep: dict[str, list] = field(default_factory=dict)
+    wall_seconds: float = 0.0
 
 
 def default_workers() -> int:
@@ -48,47 +82,20 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def run(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-        workers: int | None = 1, scheduler: str | None = None, progress: ProgressCallback | None = None,
-        results_dir: str | Path | None = None, sweep: dict[str, list] | None = None) -> RunResult:
-    """Simulate every policy (and sweep point) for every replication.
+def execute(scenario: Scenario, points: list[Point], sink: Sink | None = None, workers: int | None = 1,
+            scheduler: str | None = None, progress: ProgressCallback | None = None,
+            elapsed: float = 0.0) -> Simulated:
+    """Simulate every replication of every point not yet in `sink`; return them all.
 
     workers: local processes (None = all cores); scheduler: a Dask scheduler address or
-    'local' for a new LocalCluster (overrides workers). With `results_dir`, each finished
-    replication is saved at once in an incomplete run folder that `resume` can finish; the
-    folder gets its final name when the run completes (RunResult.folder).
+    'local' for a new LocalCluster (overrides workers). `elapsed` is time already spent
+    on this run (a resumed one), in seconds. Raises RunStopped, with what is saved in the
+    sink, if the run stops early.
     """
-    scenario = scenario.with_run(replications=replications, seed=seed)
-    workers = default_workers() if workers is None and scheduler is None else workers
-    points = expand(scenario, sweep)
-    grid = _sweep_of(scenario, sweep)
-    manifest = RunResult.base_manifest(scenario, grid, workers, scheduler)
-    folder = RunFolder.create(Path(results_dir), scenario, grid, manifest) if results_dir else None
-    return _execute(scenario, points, folder, workers, scheduler, progress, elapsed=0.0)
-
-
-def resume(folder: str | Path, workers: int | None = 1, scheduler: str | None = None,
-           progress: ProgressCallback | None = None) -> RunResult:
-    """Finish an interrupted run folder without redoing its finished replications."""
-    from sim.config.loader import scenario_from_dict
-
-    run_folder = RunFolder.open(Path(folder))
-    workers = default_workers() if workers is None and scheduler is None else workers
-    scenario = scenario_from_dict(run_folder.scenario_raw(), source=run_folder.path / "scenario.yaml")
-    elapsed = float(run_folder.manifest().get("wall_seconds", 0.0))
-    return _execute(scenario, expand(scenario), run_folder, workers, scheduler, progress, elapsed)
-
-
-def _sweep_of(scenario: Scenario, sweep: dict | None) -> dict:
-    return dict(scenario.sweep) | dict(sweep or {})
-
-
-def _execute(scenario: Scenario, points: list[Point], folder: RunFolder | None, workers: int | None,
-             scheduler: str | None, progress: ProgressCallback | None, elapsed: float) -> RunResult:
     n, seed = scenario.run.replications, scenario.run.seed
     started = time.perf_counter()
     keys = [(p.index, rep) for p in points for rep in range(n)]
-    done_parts = folder.finished() if folder else set()
+    done_parts = sink.finished() if sink else set()
     todo = [k for k in keys if part_name(*k) not in done_parts]
     calls = [(simulate_replication, (points[p].scenario, rep, seed)) for p, rep in todo]
 
@@ -105,29 +112,23 @@ def _execute(scenario: Scenario, points: list[Point], folder: RunFolder | None, 
     try:
         for i, output in backend(calls, describe, workers, scheduler, len(todo)):
             key = todo[i]
-            if folder:
-                folder.save(key[0], output)
+            if sink:
+                sink.save(key[0], output)
             else:
                 outputs[key] = output
             done += 1
             if progress:
                 progress(done, len(keys))
     except (KeyboardInterrupt, SimError) as exc:
-        if folder is None:
+        if sink is None:
             raise
-        folder.write_manifest({**folder.manifest(), "wall_seconds": elapsed + time.perf_counter() - started})
-        raise RunStopped(folder.path, done, len(keys), exc) from exc
-    if folder:
-        outputs = {k: folder.load(*k) for k in keys}
-    wall = elapsed + time.perf_counter() - started
-    result = _assemble(scenario, points, keys, outputs, wall, workers, scheduler)
-    if len(scenario.policies) > 1 and scenario.run.replications > 1 and not result.sweep:
-        result.comparison = compare_run(result)
-    if folder:
-        result.write_into(folder.path)
-        finish(folder.path)
-        result.folder = folder.complete()
-    return result
+        sink.stopped(elapsed + time.perf_counter() - started)
+        raise RunStopped(sink.path, done, len(keys), exc) from exc
+    if sink:
+        outputs = {k: sink.load(*k) for k in keys}
+    simulated = _assemble(points, keys, outputs)
+    simulated.wall_seconds = elapsed + time.perf_counter() - started
+    return simulated
 
 
 def backend(calls, describe, workers: int | None, scheduler: str | None, count: int):
@@ -140,8 +141,8 @@ def backend(calls, describe, workers: int | None, scheduler: str | None, count: 
     return backends.processes(calls, describe, min(workers, count))
 
 
-def _assemble(scenario: Scenario, points: list[Point], keys: list[tuple[int, int]],
-              outputs: dict[tuple[int, int], ReplicationOutput], wall: float, workers, scheduler) -> RunResult:
+def _assemble(points: list[Point], keys: list[tuple[int, int]],
+              outputs: dict[tuple[int, int], ReplicationOutput]) -> Simulated:
     """One table of each kind, with the sweep point and swept values as leading columns."""
     swept = list(points[0].values)
 
@@ -161,8 +162,5 @@ def _assemble(scenario: Scenario, points: list[Point], keys: list[tuple[int, int
         for name, table in out.tables.items():
             tables.setdefault(name, []).append(tag(table, point))
     sweep_values = {path: sorted({p.values[path] for p in points}, key=str) for path in swept}
-    return RunResult(
-        scenario, pd.concat(reps, ignore_index=True), pd.concat(daily, ignore_index=True),
-        wall_seconds=wall, workers=workers, scheduler=scheduler,
-        tables={k: pd.concat(v, ignore_index=True) for k, v in tables.items()}, sweep=sweep_values,
-    )
+    return Simulated(pd.concat(reps, ignore_index=True), pd.concat(daily, ignore_index=True),
+                     {k: pd.concat(v, ignore_index=True) for k, v in tables.items()}, sweep_values)

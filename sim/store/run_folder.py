@@ -20,6 +20,7 @@ import yaml
 
 from sim.errors import SimError
 from sim.simulation.replication import ReplicationOutput
+from sim.simulation.runner import part_name
 from sim.config.scenario import Scenario
 
 INCOMPLETE = ".incomplete"
@@ -49,10 +50,6 @@ def finish(folder: Path) -> None:
 
 class RunFolderError(SimError):
     """A folder given to --resume is not a resumable run."""
-
-
-def part_name(point: int, replication: int) -> str:
-    return f"p{point:04d}-r{replication:06d}"
 
 
 class RunFolder:
@@ -96,6 +93,10 @@ class RunFolder:
 
     def write_manifest(self, manifest: dict) -> None:
         _atomic_text(self.path / "manifest.json", json.dumps(manifest, indent=2))
+
+    def stopped(self, wall_seconds: float) -> None:
+        """The run stopped early: keep the time spent, for the resumed run's total."""
+        self.write_manifest({**self.manifest(), "wall_seconds": wall_seconds})
 
     def scenario_raw(self) -> dict:
         return yaml.safe_load((self.path / "scenario.yaml").read_text(encoding="utf-8"))

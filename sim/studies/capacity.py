@@ -28,7 +28,8 @@ import pandas as pd
 from sim import streams
 from sim.model.calendar import Calendar
 from sim.errors import SimError
-from sim.model.orders import order_table
+from sim.model.measures import order_table
+from sim.model.orders import OrderTable
 from sim.operations.capacity import StaffPlan, plan_agents, plan_staff
 from sim.operations.charts import plot_load_vs_capacity
 from sim.config.operations import Operations, hourly
@@ -168,11 +169,11 @@ def _targets(ops: Operations, level: float, within_seconds: float, ship_hours: f
     return ops.model_copy(update={"enabled": True, "service": service, "warehouse": warehouse})
 
 
-def _event_orders(scenario: Scenario, name: str, seed: int, replication: int) -> dict[str, np.ndarray]:
+def _event_orders(scenario: Scenario, name: str, seed: int, replication: int) -> OrderTable:
     """The engine's order table of one policy and replication (the whole calendar)."""
     calendar = Calendar.from_scenario(scenario)
     world = draw_world(scenario, calendar, seed, replication)
-    engine, _ = play(scenario, calendar, world, name, seed, replication, change_hours(scenario))
+    engine, _, _ = play(scenario, calendar, world, name, seed, replication, change_hours(scenario))
     return order_table(engine, scenario, scenario.policies[name].discount_profit_items)
 
 

@@ -23,7 +23,8 @@ from sim.analysis.selection import SelectionResult
 from sim.model.calendar import Calendar
 from sim.model.engine import Engine
 from sim.marketing.runtime import PolicyRuntime
-from sim.model.orders import order_table
+from sim.model.measures import order_table
+from sim.model.orders import OrderTable
 from sim.simulation.replication import change_hours, draw_world, simulate_replication
 from sim.config.scenario import Scenario
 
@@ -73,7 +74,7 @@ def play_split(scenario: Scenario, replication: int, seed: int | None = None,
     return _customer_table(engine, orders, runtimes, names, arm, rng)
 
 
-def _customer_table(engine: Engine, orders: dict, runtimes: list[PolicyRuntime], names: list[str],
+def _customer_table(engine: Engine, orders: OrderTable, runtimes: list[PolicyRuntime], names: list[str],
                     arm: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
     pop, n = engine.pop, len(engine.pop)
     joined = pop.joined < engine.calendar.end
@@ -88,7 +89,7 @@ def _customer_table(engine: Engine, orders: dict, runtimes: list[PolicyRuntime],
         sent = seen & ~rt.held_out
         if sent.any():
             message_cost[sent] = sum(s.cost for s in rt.mailbox.stats.values()) / sent.sum()
-    count = np.bincount(orders["customer"], minlength=n)
+    count = np.bincount(orders.customer, minlength=n)
     pre_orders = rng.poisson(pop.lam * PRE_PERIOD_HOURS) * (~pop.acquired)
     table = pd.DataFrame({
         "arm": np.array(names, dtype=object)[arm],
@@ -99,8 +100,8 @@ def _customer_table(engine: Engine, orders: dict, runtimes: list[PolicyRuntime],
         "pre_spend": pre_orders * pop.value,
         "repurchased": (count > 0).astype(np.int8),
         "orders": count,
-        "gmv": np.bincount(orders["customer"], weights=orders["paid"], minlength=n),
-        "net_profit": np.bincount(orders["customer"], weights=orders["profit"], minlength=n) - message_cost,
+        "gmv": np.bincount(orders.customer, weights=orders.paid, minlength=n),
+        "net_profit": np.bincount(orders.customer, weights=orders.profit, minlength=n) - message_cost,
     })
     return table[joined].reset_index(drop=True)
 

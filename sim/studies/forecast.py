@@ -21,7 +21,7 @@ from sim.forecast.decomposition import (Requirement, TargetChance, event_outcome
 from sim.forecast.kpi import kpi_plan
 from sim.forecast.sensitivity import main_inputs, tornado, traffic_scaler
 from sim.store.results import RunResult
-from sim.simulation.runner import run
+from sim.studies.run import run
 from sim.config.scenario import Scenario
 
 Progress = Callable[[int, int], None]

@@ -7,7 +7,8 @@ import sim
 from sim.model.calendar import Calendar
 from sim.errors import ScenarioError
 from sim.marketing.messaging import Mailbox
-from sim.model.orders import order_table
+from sim.marketing.runtime import PolicyRuntime
+from sim.model.measures import order_table
 from sim.simulation.replication import change_hours, draw_world, play
 from tests.conftest import make_scenario
 
@@ -21,7 +22,8 @@ def wave(**kw):
 def played(s, policy, rep=0):
     cal = Calendar.from_scenario(s)
     world = draw_world(s, cal, s.run.seed, rep)
-    engine, rt = play(s, cal, world, policy, s.run.seed, rep, change_hours(s))
+    engine, _, made = play(s, cal, world, policy, s.run.seed, rep, change_hours(s))
+    rt = next((p for plugins in made for p in plugins if isinstance(p, PolicyRuntime)), None)
     return engine, rt, order_table(engine, s, s.policies[policy].discount_profit_items)
 
 
