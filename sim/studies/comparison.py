@@ -19,6 +19,7 @@ import pandas as pd
 from sim.analysis import compare_replications
 from sim.errors import DataError, SimError
 from sim.store.results import RunResult, load_run
+from sim.vocabulary import metric
 
 COMPARISON_FILE = "comparison.csv"
 
@@ -34,17 +35,9 @@ class InputError(SimError, ValueError):
     """Arguments that contradict each other or cannot describe a test (e.g. a rate above 1)."""
 
 
-_WORSE_WHEN_HIGHER = ("opt_out", "closed", "abandon", "waiting", "lost", "unpaid", "cancelled", "wait_s",
-                      "ship_hours", "days_to_clear", "backlog")
-
-
-def lower_is_better(metric: str) -> bool:
-    """Metrics that improve when they fall: costs and spending (*_cost, *_spend), messages, churn,
-    opt-outs, and operations' closed, abandoned, waiting, lost, unpaid and cancelled orders, waits,
-    shipping times and backlog."""
-    name = metric.lower()
-    return (name.endswith(("_cost", "_spend")) or name in ("cost", "messages", "churned")
-            or any(word in name for word in _WORSE_WHEN_HIGHER))
+def lower_is_better(metric_name: str) -> bool:
+    """Metrics that improve when they fall (costs, churn, waits...), from the metric vocabulary."""
+    return not metric(metric_name).higher_is_better
 
 
 def default_control(policies: Sequence[str]) -> str:
