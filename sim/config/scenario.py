@@ -288,7 +288,8 @@ class Scenario(_Model):
         ]
 
     def with_run(self, replications: int | None = None, seed: int | None = None) -> Scenario:
-        """A copy with the run settings overridden where given."""
+        """A copy with the run settings overridden where given (`sim.config.variants.derive`
+        changes any field; this shortcut is kept for one release)."""
         run = self.run.model_copy(
             update={k: v for k, v in {"replications": replications, "seed": seed}.items() if v is not None}
         )

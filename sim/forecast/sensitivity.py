@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sim.config.scenario import Scenario
+from sim.config.variants import derive
 
 Rerun = Callable[[Scenario], float]
 """Simulates a scenario and returns its mean event-day GMV (yuan)."""
@@ -28,8 +29,7 @@ class Input:
 
 
 def _section(scenario: Scenario, section: str, **values) -> Scenario:
-    part = getattr(scenario, section).model_copy(update=values)
-    return scenario.model_copy(update={section: part})
+    return derive(scenario, {f"{section}.{k}": v for k, v in values.items()}, f"sensitivity of {section}")
 
 
 def traffic_scaler(field: str, cap: float | None = None):
@@ -47,14 +47,13 @@ def scale_conversion(s: Scenario, f: float) -> Scenario:
 
 def _buying(field: str):
     def scale(s: Scenario, f: float) -> Scenario:
-        buying = s.population.buying.model_copy(update={field: getattr(s.population.buying, field) * f})
-        return _section(s, "population", buying=buying)
+        return _section(s, "population.buying", **{field: getattr(s.population.buying, field) * f})
     return scale
 
 
 def scale_order_value(s: Scenario, f: float) -> Scenario:
-    cats = {k: c.model_copy(update={"order_value": c.order_value * f}) for k, c in s.population.categories.items()}
-    return _section(s, "population", categories=cats)
+    return derive(s, {f"population.categories.{k}.order_value": c.order_value * f
+                      for k, c in s.population.categories.items()}, "sensitivity of order value")
 
 
 def _event_discount(s: Scenario, f: float) -> Scenario:

@@ -15,6 +15,7 @@ import yaml
 
 from sim.errors import ScenarioError
 from sim.config.scenario import Scenario
+from sim.config.variants import derive
 
 
 @dataclass(frozen=True)
@@ -40,45 +41,9 @@ def parse_sets(items: list[str]) -> dict[str, list[Any]]:
 def expand(scenario: Scenario, sweep: dict[str, list[Any]] | None = None) -> list[Point]:
     """The grid of scenario variants; a scenario without a sweep is a grid of one point."""
     sweep = dict(scenario.sweep) | dict(sweep or {})
-    base = scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
-    base["sweep"] = {}
     if not sweep:
         return [Point(0, {}, scenario.model_copy(update={"sweep": {}}))]
     paths = list(sweep)
-    points = []
-    for i, combo in enumerate(itertools.product(*(sweep[p] for p in paths))):
-        raw = yaml.safe_load(yaml.safe_dump(base))  # a deep copy of plain data
-        for path, value in zip(paths, combo):
-            _set(raw, path, value)
-        points.append(Point(i, dict(zip(paths, combo)), _validate(raw, paths)))
-    return points
-
-
-def _set(raw: dict, path: str, value: Any) -> None:
-    parts = path.split(".")
-    node: Any = raw
-    for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
-        if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
-                raise ScenarioError("sweep", [f"{path}: {'.'.join(parts[:depth]) or 'scenario'} has no item {part}"])
-            key: Any = int(part)
-        elif isinstance(node, dict):
-            if part not in node and not last:
-                raise ScenarioError("sweep", [f"{path}: {'.'.join(parts[:depth]) or 'scenario'} has no field {part!r}"])
-            key = part
-        else:
-            raise ScenarioError("sweep", [f"{path}: {'.'.join(parts[:depth])} is a value, not a section"])
-        if last:
-            node[key] = value
-        else:
-            node = node[key]
-
-
-def _validate(raw: dict, paths: list[str]) -> Scenario:
-    from sim.config.loader import scenario_from_dict
-
-    try:
-        return scenario_from_dict(raw, source="sweep")
-    except ScenarioError as exc:
-        raise ScenarioError(f"sweep over {', '.join(paths)}", exc.problems) from None
+    what = f"sweep over {', '.join(paths)}"
+    return [Point(i, dict(zip(paths, combo)), derive(scenario, {"sweep": {}, **dict(zip(paths, combo))}, what))
+            for i, combo in enumerate(itertools.product(*(sweep[p] for p in paths)))]

@@ -27,6 +27,7 @@ from sim.model.measures import order_table
 from sim.model.orders import OrderTable
 from sim.simulation.replication import change_hours, draw_world, simulate_replication
 from sim.config.scenario import Scenario
+from sim.config.variants import derive
 
 OUTCOMES = ("repurchased", "orders", "gmv", "net_profit")
 """Per customer over the calendar: bought at least once (0/1), orders, GMV and net profit, yuan."""
@@ -121,8 +122,8 @@ def run_experiment(scenario: Scenario, replication: int = 0, seed: int | None = 
 def holdout_test(scenario: Scenario, policy: str, holdout: float, replication: int, seed: int,
                  metric: str, alpha: float) -> dict:
     """One world where `policy` acts on everyone but a `holdout` share: the in-world test's result."""
-    variant = scenario.model_copy(update={"policies": {
-        policy: scenario.policies[policy].model_copy(update={"holdout": holdout})}})
+    variant = derive(scenario, {"policies": {policy: scenario.policies[policy]}, f"policies.{policy}.holdout": holdout},
+                     f"holdout test of {policy}")
     customers = play_split(variant, replication, seed)
     seen = customers[customers.exposed == 1]
     treated, held = seen[seen.held_out == 0][metric], seen[seen.held_out == 1][metric]
@@ -176,7 +177,7 @@ def holdout_power(scenario: Scenario, policy: str, holdouts: list[float], replic
 
 
 def _policy_metric(scenario: Scenario, names: tuple[str, ...], replication: int, seed: int, metric: str) -> np.ndarray:
-    subset = scenario.model_copy(update={"policies": {n: scenario.policies[n] for n in names}})
+    subset = derive(scenario, {"policies": {n: scenario.policies[n] for n in names}}, "policy subset")
     rows = simulate_replication(subset, replication, seed).metrics
     return np.array([row[metric] for row in rows])
 

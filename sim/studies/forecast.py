@@ -23,6 +23,7 @@ from sim.forecast.sensitivity import main_inputs, tornado, traffic_scaler
 from sim.store.results import RunResult
 from sim.studies.run import run
 from sim.config.scenario import Scenario
+from sim.config.variants import derive
 
 Progress = Callable[[int, int], None]
 
@@ -97,10 +98,7 @@ def one_policy(scenario: Scenario, policy: str | None = None) -> tuple[Scenario,
     if name not in scenario.policies:
         from sim.errors import ScenarioError
         raise ScenarioError(scenario.name, [f"no policy {name!r}; the scenario has {list(scenario.policies)}"])
-    update: dict = {"policies": {name: scenario.policies[name]}}
-    if "sweep" in type(scenario).model_fields:
-        update["sweep"] = {}
-    return scenario.model_copy(update=update), name
+    return derive(scenario, {"policies": {name: scenario.policies[name]}, "sweep": {}}, f"policy {name}"), name
 
 
 def _without_operations(scenario: Scenario) -> Scenario:
@@ -108,7 +106,7 @@ def _without_operations(scenario: Scenario) -> Scenario:
     ops = getattr(scenario, "operations", None)
     if ops is None or not getattr(ops, "enabled", False):
         return scenario
-    return scenario.model_copy(update={"operations": ops.model_copy(update={"enabled": False})})
+    return derive(scenario, {"operations.enabled": False}, "forecast without operations")
 
 
 class _Runs:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.config.scenario import Scenario
+from sim.config.variants import derive
 from sim.simulation.runner import ProgressCallback, Simulated, default_workers, execute
 from sim.simulation.sweep import expand
 from sim.store.results import RunResult
@@ -27,7 +28,8 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     replication is saved at once in an incomplete run folder that `resume` can finish; the
     folder gets its final name when the run completes (RunResult.folder).
     """
-    scenario = scenario.with_run(replications=replications, seed=seed)
+    overrides = {"run.replications": replications, "run.seed": seed}
+    scenario = derive(scenario, {k: v for k, v in overrides.items() if v is not None}, "run options")
     workers = default_workers() if workers is None and scheduler is None else workers
     grid = dict(scenario.sweep) | dict(sweep or {})
     manifest = RunResult.base_manifest(scenario, grid, workers, scheduler)
