@@ -26,10 +26,16 @@ _compat.install()
 
 @_run_folder.on_finish
 def _write_report(folder):
-    """Every run folder gets its report.html; charts load matplotlib only when one is written."""
-    from sim.report import write_report
+    """Every folder a study writes gets its charts, and every run folder its report.html
+    (matplotlib loads only when one is drawn)."""
+    from pathlib import Path
 
-    write_report(folder)
+    from sim.report import write_report
+    from sim.report.study_charts import draw_study_charts
+
+    draw_study_charts(folder)
+    if (Path(folder) / "replications.parquet").is_file():
+        write_report(folder)
 
 __all__ = [
     "DataError", "RunResult", "RunStopped", "resume", "sweep", "Scenario", "ScenarioError", "SimError", "load_run", "load_scenario",

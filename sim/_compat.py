@@ -33,6 +33,8 @@ MOVED = {
     "sim.operations.config": "sim.config.operations",
     "sim.forecast.presale": "sim.config.presale",
     "sim.forecast.api": "sim.studies.forecast",
+    "sim.forecast.charts": "sim.report.study_charts",
+    "sim.operations.charts": "sim.report.study_charts",
     "sim.operations.planning": "sim.studies.capacity",
 }
 

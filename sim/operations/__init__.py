@@ -1,7 +1,8 @@
 """Event-day operations: unpaid orders and reminders, service chats, warehouse, stock.
 
 `simulate_operations` runs them for one replication; `plan_agents`, `plan_staff` and
-`plan_stock` size capacity; `erlang` holds the queueing formulas; `charts` draws load vs capacity.
+`plan_stock` size capacity; `erlang` holds the queueing formulas (its chart is drawn by
+`sim.report.study_charts`).
 """
 
 from sim.operations.capacity import StaffPlan, plan_agents, plan_staff, plan_stock

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+
+from sim.store.atomic import write_text
 
 CSS = """
 body { font-family: "Segoe UI", "Helvetica Neue", Arial, "Noto Sans CJK SC", "PingFang SC",
@@ -97,14 +97,5 @@ def page(title: str, lead: Sequence[str], sections: Sequence[Section], footer: s
 
 
 def write_atomic(path: Path, content: str) -> Path:
-    """Write `content` to a temporary file beside `path`, then rename it over `path`."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(content)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write `content` to `path` atomically (see sim.store.atomic)."""
+    return write_text(path, content)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +18,7 @@ from scipy import stats
 from sim.errors import DataError
 from sim.config.scenario import Scenario
 from sim.store import run_folder
+from sim.store.atomic import atomic_folder
 from sim.version import __version__
 
 HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase_rate", "churned", "alive_end")
@@ -119,8 +118,7 @@ class RunResult:
         results_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         final = _unused(results_dir / f"{self.scenario.name}{'-' + label if label else ''}-{stamp}")
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=results_dir))
-        try:
+        with atomic_folder(final) as tmp:
             raw = self.scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
             raw["sweep"] = self.sweep
             (tmp / "scenario.yaml").write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True),
@@ -129,10 +127,6 @@ class RunResult:
             if extras is not None:
                 extras(tmp)
             run_folder.finish(tmp)  # the report reads the folder just written
-            os.replace(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         self.folder = final
         return final
 

@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from sim.errors import SimError
+from sim.store.atomic import write_text
 from sim.simulation.replication import ReplicationOutput
 from sim.simulation.runner import part_name
 from sim.config.scenario import Scenario
@@ -71,7 +72,7 @@ class RunFolder:
         (folder.path / "parts").mkdir(parents=True)
         raw = scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
         raw["sweep"] = sweep
-        _atomic_text(folder.path / "scenario.yaml", yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
+        write_text(folder.path / "scenario.yaml", yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
         folder.write_manifest({**manifest, "status": "incomplete"})
         return folder
 
@@ -92,7 +93,7 @@ class RunFolder:
         return json.loads((self.path / "manifest.json").read_text(encoding="utf-8"))
 
     def write_manifest(self, manifest: dict) -> None:
-        _atomic_text(self.path / "manifest.json", json.dumps(manifest, indent=2))
+        write_text(self.path / "manifest.json", json.dumps(manifest, indent=2))
 
     def stopped(self, wall_seconds: float) -> None:
         """The run stopped early: keep the time spent, for the resumed run's total."""
@@ -129,9 +130,3 @@ class RunFolder:
         os.replace(self.path, final)
         self.path = final
         return final
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -14,10 +14,7 @@ Operations are simulated whether or not the scenario enables them.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,12 +28,13 @@ from sim.errors import SimError
 from sim.model.measures import order_table
 from sim.model.orders import OrderTable
 from sim.operations.capacity import StaffPlan, plan_agents, plan_staff
-from sim.operations.charts import plot_load_vs_capacity
 from sim.config.operations import Operations, hourly
 from sim.operations.orders import PAID, SHIPPED
 from sim.operations.play import run_event_day, with_policy
 from sim.operations.result import OperationsResult
 from sim.simulation.replication import change_hours, draw_world, play
+from sim.store.atomic import atomic_folder
+from sim.store.run_folder import finish
 from sim.config.scenario import Scenario
 
 CAPACITY_FILE = "capacity.csv"
@@ -102,15 +100,9 @@ class CapacityPlan:
         final = Path(out) if out is not None else Path(results_dir) / (
             f"{self.scenario}-capacity-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
         check_out_folder(final)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
-        try:
+        with atomic_folder(final) as tmp:
             self.hourly.to_csv(tmp / CAPACITY_FILE, index=False)
-            plot_load_vs_capacity(self.hourly, tmp / CHART_FILE)
-            os.replace(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+            finish(tmp)  # draws the chart (sim.report.study_charts)
         return final
 
 

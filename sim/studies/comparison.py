@@ -8,8 +8,6 @@ are `sim.analysis.COLUMNS`.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -18,6 +16,7 @@ import pandas as pd
 
 from sim.analysis import compare_replications
 from sim.errors import DataError, SimError
+from sim.store.atomic import atomic_file
 from sim.store.results import RunResult, load_run
 from sim.vocabulary import metric
 
@@ -130,16 +129,8 @@ def write_comparison(table: pd.DataFrame, path: str | Path) -> Path:
     if not path.parent.is_dir():
         raise DataError(f"{path.parent}: no such folder for {path.name}")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with atomic_file(path) as tmp:
+            table.to_csv(tmp, index=False)
     except OSError as exc:
-        raise DataError(f"{path}: cannot write ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            table.to_csv(handle, index=False)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise DataError(f"{path}: cannot write ({exc.strerror or exc})") from None
-        raise
+        raise DataError(f"{path}: cannot write ({exc.strerror or exc})") from None
     return path

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.forecast import charts
 from sim.forecast.backtest import Backtest, backtest as run_backtest, read_actuals
 from sim.forecast.decomposition import (Requirement, TargetChance, event_outcomes, quantiles, requirements,
                                         summary_rows, target_chance)
@@ -73,18 +72,16 @@ class Forecast:
         return pd.DataFrame(rows)
 
     def write(self, results_dir: str | Path = "results") -> Path:
-        """Write results/<scenario>-forecast-<timestamp>/: the base run's folder plus the forecast files."""
+        """Write results/<scenario>-forecast-<timestamp>/: the base run's folder plus the forecast files
+        (their charts are drawn as the folder is finished)."""
         return self.run.write(results_dir, label="forecast", extras=self._write_files)
 
     def _write_files(self, folder: Path) -> None:
         self.table().to_csv(folder / "forecast.csv", index=False)
         self.outcomes.to_csv(folder / "event_day.csv", index=False)
         self.plan.to_csv(folder / "kpi_plan.csv", index=False)
-        charts.fan_chart(self.plan, folder / "fan_chart.png", f"{self.scenario.name}: GMV plan, 80 % bands")
         if self.tornado is not None and len(self.tornado):
-            self.tornado.to_csv(folder / "sensitivity.csv", index=False)
-            charts.tornado_chart(self.tornado, self.baseline_gmv, folder / "tornado.png",
-                                 f"{self.scenario.name}: event-day GMV, each input moved ±{self.tornado['step'].iloc[0]:.0%}")
+            self.tornado.assign(baseline_gmv=self.baseline_gmv).to_csv(folder / "sensitivity.csv", index=False)
         if self.backtest is not None:
             self.backtest.days.to_csv(folder / "backtest.csv", index=False)
 

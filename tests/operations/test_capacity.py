@@ -3,7 +3,7 @@
 import numpy as np
 
 from sim.operations.capacity import plan_agents, plan_staff, plan_stock
-from sim.operations.charts import plot_load_vs_capacity
+from sim.report.study_charts import plot_load_vs_capacity
 from sim.config.operations import HandleTime, Service, Warehouse
 
 

@@ -1,0 +1,64 @@
+"""Atomic writes: a reader sees a file or folder whole or not at all, never half-written.
+
+Everything the package writes for a user goes through here: files are written beside their
+destination and renamed over it; folders are built under a temporary name and renamed into
+place when complete. A failure or an interrupt leaves the destination as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_file(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; when the block ends without error it becomes `path`."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text to `path` atomically; return the path."""
+    with atomic_file(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+@contextmanager
+def atomic_folder(final: str | Path, replace: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary folder beside `final`; when the block ends it becomes `final`.
+
+    With `replace`, an existing `final` is swapped out and removed only after the new folder
+    is in place; without it, `final` must not exist (os.replace fails on a non-empty folder).
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    old = None
+    try:
+        yield tmp
+        if replace and final.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old.", dir=final.parent))
+            final.rename(old / final.name)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and not final.exists():
+            (old / final.name).rename(final)  # put the user's folder back
+        raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
