@@ -5,7 +5,7 @@ Pure functions: arrays, numbers or DataFrames in, small frozen result objects
 ``arm - control``.
 """
 
-from sim.analysis.compare import COLUMNS, Guardrail, compare, compare_replications, is_proportion, srm
+from sim.analysis.compare import COLUMNS, Guardrail, compare, compare_arms, compare_replications, is_proportion, srm
 from sim.analysis.cuped import CupedResult, compare_means_cuped, cuped_adjust, cuped_theta
 from sim.analysis.means import (
     MeanComparison,
@@ -54,7 +54,7 @@ __all__ = [
     "IncrementalProfit", "MeanComparison", "NonInferiorityResult", "PairedDifference",
     "ProportionComparison", "RateInterval", "RatioComparison", "RatioEstimate",
     "SRMResult", "SampleSize", "SelectionResult",
-    "adjust_pvalues", "compare", "compare_means", "compare_means_cuped",
+    "adjust_pvalues", "compare", "compare_arms", "compare_means", "compare_means_cuped",
     "compare_proportions", "compare_ratios", "compare_replications", "comparison_alpha",
     "confidence_sequence_means", "confidence_sequence_proportions", "cuped_adjust",
     "cuped_theta", "customer_profit", "detectable_effect_means",

@@ -21,7 +21,7 @@ from sim.analysis.noninferiority import noninferiority_means, noninferiority_pro
 from sim.analysis.proportions import compare_proportions
 from sim.analysis.selection import paired_difference
 
-__all__ = ["Guardrail", "COLUMNS", "is_proportion", "compare", "compare_replications", "srm"]
+__all__ = ["Guardrail", "COLUMNS", "is_proportion", "compare_arms", "compare", "compare_replications", "srm"]
 
 COLUMNS = [
     "arm", "control", "metric", "kind", "role", "n_control", "n_arm",
@@ -132,7 +132,7 @@ def _decide(table: pd.DataFrame, alpha: float, adjust: str, lower_is_better: Seq
     return table
 
 
-def compare(
+def compare_arms(
     df: pd.DataFrame,
     arm_col: str,
     control: str,
@@ -236,3 +236,6 @@ def srm(
     counts = df[arm_col].value_counts().sort_index()
     shares = None if planned_shares is None else [planned_shares[a] for a in counts.index]
     return sample_ratio_mismatch(counts.to_numpy(), shares, alpha=alpha)
+
+
+compare = compare_arms  # the name before 0.2; kept for one release

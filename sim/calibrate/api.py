@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.calibrate import bgnbd, gamma_gamma, pareto_nbd
 from sim.calibrate.categories import category_table
-from sim.calibrate.holdout import compare
+from sim.calibrate.holdout import score_holdout
 from sim.calibrate.mle import FitResult
 from sim.calibrate.orders import ColumnMap, Orders, read_orders
 from sim.calibrate.output import write_atomically
@@ -141,7 +141,7 @@ def calibrate(orders_path: str | Path, customer: str, date: str, amount: str,
     if horizon is None:
         horizon = summary.holdout_length if cal_end is not None else 52 * 7 / UNIT_DAYS[unit]
     customers = _customer_table(summary, bg, gg, horizon)
-    holdout = compare(summary, tuple(bg.params.values()), tuple(pn.params.values())) \
+    holdout = score_holdout(summary, tuple(bg.params.values()), tuple(pn.params.values())) \
         if cal_end is not None else None
     cats = None
     if category is not None:

@@ -69,7 +69,7 @@ def cumulative(summary: Summary, bg: tuple, step_days: int = 7) -> pd.DataFrame:
     return table
 
 
-def compare(summary: Summary, bg: tuple, pnbd: tuple) -> Holdout:
+def score_holdout(summary: Summary, bg: tuple, pnbd: tuple) -> Holdout:
     """All holdout comparisons for fitted BG/NBD and Pareto/NBD parameters."""
     c = summary.customers
     t = summary.holdout_length

@@ -41,7 +41,7 @@ class SeasonWindow(_Model):
         return self
 
 
-class Calendar(_Model):
+class CalendarSettings(_Model):
     """Simulated days [start_day, end_day] inclusive; day 0 is the event day."""
 
     start_day: int = -30
@@ -49,7 +49,7 @@ class Calendar(_Model):
     season: list[SeasonWindow] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _spans_event(self) -> Calendar:
+    def _spans_event(self) -> CalendarSettings:
         if not self.start_day <= 0 <= self.end_day:
             raise ValueError("the calendar must contain the event day: start_day <= 0 <= end_day")
         for w in self.season:
@@ -116,7 +116,7 @@ DEFAULT_CATEGORIES = {
 }
 
 
-class Population(_Model):
+class PopulationSettings(_Model):
     """Existing customers at the calendar start, and the mixing laws new buyers share."""
 
     from_: Path | None = Field(None, alias="from", description="a population file from sim calibrate")
@@ -232,8 +232,8 @@ class Scenario(_Model):
     version: Literal[1]
     name: Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.\-]+$")]
     question: str = ""
-    calendar: Calendar = Field(default_factory=Calendar)
-    population: Population = Field(default_factory=Population)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    population: PopulationSettings = Field(default_factory=PopulationSettings)
     traffic: Traffic = Field(default_factory=Traffic)
     economics: Economics = Field(default_factory=Economics)
     products: Products = Field(default_factory=Products)
@@ -294,3 +294,6 @@ class Scenario(_Model):
             update={k: v for k, v in {"replications": replications, "seed": seed}.items() if v is not None}
         )
         return self.model_copy(update={"run": Run.model_validate(run.model_dump())})
+
+
+Calendar, Population = CalendarSettings, PopulationSettings  # the names before 0.2; kept for one release

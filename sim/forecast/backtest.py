@@ -112,7 +112,7 @@ def fit(scenario: Scenario, actuals: pd.DataFrame, daily: pd.DataFrame, holdout_
     return fitted, factors
 
 
-def compare(actuals: pd.DataFrame, daily: pd.DataFrame, holdout_days: int) -> pd.DataFrame:
+def day_errors(actuals: pd.DataFrame, daily: pd.DataFrame, holdout_days: int) -> pd.DataFrame:
     """Actual vs simulated mean and band per day and metric; pct_error = (mean - actual) / actual."""
     held = set(actuals["day"].iloc[len(actuals) - holdout_days:])
     rows = []
@@ -135,4 +135,4 @@ def backtest(scenario: Scenario, actuals: pd.DataFrame, holdout_days: int, simul
         raise DataError(f"--holdout-days must be between 1 and {len(actuals) - 1} (the file has "
                         f"{len(actuals)} days), got {holdout_days}")
     fitted, factors = fit(scenario, actuals, simulate(scenario), holdout_days)
-    return Backtest(factors, compare(actuals, simulate(fitted), holdout_days), holdout_days)
+    return Backtest(factors, day_errors(actuals, simulate(fitted), holdout_days), holdout_days)

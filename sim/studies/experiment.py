@@ -18,7 +18,7 @@ from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
 from sim import streams
-from sim.analysis import compare, compare_means, compare_proportions, kim_nelson, srm
+from sim.analysis import compare_arms, compare_means, compare_proportions, kim_nelson, srm
 from sim.analysis.selection import SelectionResult
 from sim.model.calendar import Calendar
 from sim.model.engine import Engine
@@ -115,7 +115,7 @@ def run_experiment(scenario: Scenario, replication: int = 0, seed: int | None = 
 
     customers = play_split(scenario, replication, seed)
     control = default_control(list(scenario.policies)) if control is None else control
-    table = compare(customers, "arm", control, list(metrics), covariate=covariate, alpha=alpha, adjust=adjust)
+    table = compare_arms(customers, "arm", control, list(metrics), covariate=covariate, alpha=alpha, adjust=adjust)
     return ExperimentResult(customers, table, srm(customers, "arm"), control)
 
 

@@ -9,7 +9,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.analysis import Guardrail, SRMResult, compare, srm
+from sim.analysis import Guardrail, SRMResult, compare_arms, srm
 from sim.io.experiment_export import read_experiment
 from sim.studies.comparison import InputError, check_level
 
@@ -74,7 +74,7 @@ def analyze_experiment(
     if shares and set(shares) != set(exp.counts):
         extra = ", ".join(repr(a) for a in exp.counts if a not in shares)
         raise InputError(f"the planned split leaves out arm(s) {extra}; give a share for every arm")
-    table = compare(exp.table, arm, control, list(metrics), covariate=covariate, ratios=ratios,
+    table = compare_arms(exp.table, arm, control, list(metrics), covariate=covariate, ratios=ratios,
                     guardrails=guards, alpha=alpha, adjust=adjust, interval=bootstrap or "t",
                     rng=np.random.default_rng(seed) if bootstrap else None)
     check = srm(exp.table, arm, shares or None)

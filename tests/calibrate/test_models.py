@@ -7,7 +7,7 @@ import pytest
 from scipy.special import hyp2f1
 
 from sim.calibrate import bgnbd, gamma_gamma, pareto_nbd
-from sim.calibrate.holdout import compare
+from sim.calibrate.holdout import score_holdout
 
 
 def _cols(summary):
@@ -49,7 +49,7 @@ def test_full_log_holdout_underforecast(full_summary) -> None:
     # The plain BG/NBD forecast of holdout repeat transactions is about 14 % low on CDNOW.
     bg = tuple(bgnbd.fit(*_cols(full_summary)).params.values())
     pn = tuple(pareto_nbd.fit(*_cols(full_summary)).params.values())
-    h = compare(full_summary, bg, pn)
+    h = score_holdout(full_summary, bg, pn)
     assert h.actual == int(full_summary.customers["x_holdout"].sum())
     assert -0.16 < h.error_bgnbd < -0.12
     assert list(h.by_frequency["frequency"]) == ["0", "1", "2", "3", "4", "5", "6", "7+"]
