@@ -23,8 +23,8 @@ from sim.calibrate.result import CalibrationResult
 from sim.calibrate.population_file import population_document
 from sim.calibrate.population_file import per_week
 from sim.calibrate.rfm import group_shares, rfm_table
-from sim.calibrate.tracking import DEFAULT_REPLICATIONS, DEFAULT_SEED, Season, \
-    parse_season, track
+from sim.calibrate.season import Season, parse_season
+from sim.calibrate.tracking import DEFAULT_REPLICATIONS, DEFAULT_SEED, track
 from sim.calibrate.transactions import SAME_DAY_RULES, UNIT_DAYS, Summary, summarise, \
     to_transactions
 from sim.errors import DataError
