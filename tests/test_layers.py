@@ -164,3 +164,13 @@ def test_no_import_cycles():
         if node not in state:
             visit(node, [])
     assert not cycles, "import cycles:\n" + "\n".join(cycles)
+
+
+MAX_LINES = 400
+
+
+def test_no_module_is_over_400_lines_and_cli_only_parses_and_shows():
+    sizes = {module: len(path.read_text(encoding="utf-8").splitlines()) for path, module in _modules()}
+    assert {m: n for m, n in sizes.items() if n > MAX_LINES} == {}
+    cli = (ROOT / "cli.py").read_text(encoding="utf-8")
+    assert "import pandas" not in cli and "import numpy" not in cli  # no computing in the command line

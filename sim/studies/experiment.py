@@ -28,6 +28,8 @@ from sim.model.orders import OrderTable
 from sim.simulation.replication import change_hours, draw_world, simulate_replication
 from sim.config.scenario import Scenario
 from sim.config.variants import derive
+from sim.studies.comparison import InputError, default_control
+from sim.vocabulary import METRICS
 
 OUTCOMES = ("repurchased", "orders", "gmv", "net_profit")
 """Per customer over the calendar: bought at least once (0/1), orders, GMV and net profit, yuan."""
@@ -110,9 +112,12 @@ def _customer_table(engine: Engine, orders: OrderTable, runtimes: list[PolicyRun
 def run_experiment(scenario: Scenario, replication: int = 0, seed: int | None = None, control: str | None = None,
                    metrics: tuple[str, ...] = OUTCOMES, alpha: float = 0.05, adjust: str = "holm",
                    covariate: str | None = "pre_spend") -> ExperimentResult:
-    """Randomise one world's customers to the policies and test every arm against the control."""
-    from sim.studies.comparison import default_control
+    """Randomise one world's customers to the policies and test every arm against the control.
 
+    Raises `InputError` when the scenario has fewer than two policies.
+    """
+    if len(scenario.policies) < 2:
+        raise InputError("the scenario needs at least two policies to split its customers between")
     customers = play_split(scenario, replication, seed)
     control = default_control(list(scenario.policies)) if control is None else control
     table = compare_arms(customers, "arm", control, list(metrics), covariate=covariate, alpha=alpha, adjust=adjust)
@@ -137,18 +142,44 @@ def holdout_test(scenario: Scenario, policy: str, holdout: float, replication: i
             "detected": bool(res.p_value < alpha and res.difference > 0)}
 
 
-def holdout_power(scenario: Scenario, policy: str, holdouts: list[float], replications: int | None = None,
-                  seed: int | None = None, metric: str = "repurchased", alpha: float = 0.05,
-                  workers: int = 1, progress=None, scheduler: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def check_power_inputs(scenario: Scenario, policy: str | None, holdouts: list[float] | str,
+                       metric: str = "repurchased") -> tuple[str, list[float]]:
+    """`holdout_power`'s checks: the tested policy (default: the first with actions) and the holdout
+    shares as floats, or `InputError` (the command line calls it before its progress bar)."""
+    marketing = [n for n, p in scenario.policies.items() if not p.is_empty()]
+    policy = policy or (marketing[0] if marketing else None)
+    if policy not in scenario.policies or scenario.policies[policy].is_empty():
+        raise InputError(f"--policy must name a policy with actions; these have some: {', '.join(marketing)}")
+    if metric not in OUTCOMES:
+        raise InputError(f"--metric must be one of {', '.join(OUTCOMES)}")
+    try:
+        shares = [float(h) for h in (holdouts.split(",") if isinstance(holdouts, str) else holdouts)]
+    except (TypeError, ValueError):
+        raise InputError(f"--holdouts: expected numbers like 0.05,0.1, got {holdouts!r}") from None
+    if not all(0 < h < 1 for h in shares):
+        raise InputError("--holdouts: every share must lie strictly between 0 and 1")
+    return policy, shares
+
+
+def holdout_power(scenario: Scenario, policy: str | None, holdouts: list[float] | str,
+                  replications: int | None = None, seed: int | None = None, metric: str = "repurchased",
+                  alpha: float = 0.05, workers: int | None = 1, progress=None,
+                  scheduler: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulation-based power of the policy-vs-holdout test for each holdout share.
+
+    `policy` must have actions (None: the first that has some); `holdouts` are shares in
+    (0, 1), a list or a comma-separated string such as "0.05,0.1"; `metric` one of OUTCOMES;
+    `workers` None uses all cores. Raises `InputError` otherwise.
 
     Returns (summary, per-replication results). The summary gives, per holdout share, the
     share of replications in which the policy's effect was detected (two-sided test at
     `alpha`, effect positive) with a Wilson interval, the mean effect, and for rates the
-    analytic power of a two-proportion z-test at the simulated rates and group sizes.
+    analytic power of a two-proportion z-test at the simulated rates and group sizes;
+    `summary.attrs["policy"]` names the tested policy.
     """
     from sim.analysis import rate_interval
 
+    policy, holdouts = check_power_inputs(scenario, policy, holdouts, metric)
     n = scenario.run.replications if replications is None else replications
     seed = scenario.run.seed if seed is None else seed
     tasks = [(holdout_test, (scenario, policy, h, rep, seed, metric, alpha)) for h in holdouts for rep in range(n)]
@@ -173,12 +204,17 @@ def holdout_power(scenario: Scenario, policy: str, holdouts: list[float], replic
                         "power_ci_low": ci.ci_low, "power_ci_high": ci.ci_high,
                         "mean_difference": g.difference.mean(), "n_held_out": g.n_held_out.mean(),
                         "analytic_power": analytic})
-    return pd.DataFrame(summary), per_rep
+    summary = pd.DataFrame(summary)
+    summary.attrs["policy"] = policy
+    return summary, per_rep
 
 
 def _policy_metric(scenario: Scenario, names: tuple[str, ...], replication: int, seed: int, metric: str) -> np.ndarray:
     subset = derive(scenario, {"policies": {n: scenario.policies[n] for n in names}}, "policy subset")
     rows = simulate_replication(subset, replication, seed).metrics
+    if metric not in rows[0]:
+        raise InputError(f"--metric {metric!r} is not recorded for this scenario (its feature is not "
+                         f"enabled); recorded: {', '.join(m for m in rows[0] if m in METRICS)}")
     return np.array([row[metric] for row in rows])
 
 
@@ -188,8 +224,13 @@ def select_best(scenario: Scenario, metric: str = "net_profit", delta: float = 1
     """Kim-Nelson selection of the best policy on `metric`, with common random numbers.
 
     Keeps adding replications to the policies still in contention and stops with the best
-    chosen with probability at least 1 - alpha when it leads by `delta` or more.
+    chosen with probability at least 1 - alpha when it leads by `delta` or more. Raises
+    `InputError` for fewer than two policies or a metric outside `sim.vocabulary.METRICS`.
     """
+    if len(scenario.policies) < 2:
+        raise InputError("the scenario needs at least two policies to choose between")
+    if metric not in METRICS:
+        raise InputError(f"--metric must be one of {', '.join(METRICS)}")
     names = list(scenario.policies)
     seed = scenario.run.seed
 

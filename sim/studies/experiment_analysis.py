@@ -13,6 +13,43 @@ from sim.analysis import Guardrail, SRMResult, compare_arms, srm
 from sim.io.experiment_export import read_experiment
 from sim.studies.comparison import InputError, check_level
 
+
+def parse_guardrail(text: str) -> tuple[str, Guardrail]:
+    """`COLUMN:MARGIN[:higher|:lower]` (the command line's --guardrail) as (column, Guardrail).
+
+    The margin is positive, in the column's units; `:higher` when higher is better. Raises
+    `InputError` otherwise.
+    """
+    column, _, rest = text.partition(":")
+    margin, _, direction = rest.partition(":")
+    try:
+        value = float(margin)
+    except ValueError:
+        value = float("nan")
+    if not column or not value > 0 or direction not in ("", "higher", "lower"):
+        raise InputError(f"--guardrail {text!r}: write COLUMN:MARGIN with a positive margin in the column's "
+                         "units, e.g. unsubscribed:0.002 (add :higher when higher is better)")
+    return column, Guardrail(value, higher_is_better=direction == "higher")
+
+
+def parse_ratio(text: str) -> tuple[str, tuple[str, str]]:
+    """`NAME=NUMERATOR/DENOMINATOR` (--ratio) as (name, (numerator, denominator)); `InputError` otherwise."""
+    name, sep, parts = text.partition("=")
+    numerator, slash, denominator = parts.partition("/")
+    if not (sep and slash and name.strip() and numerator.strip() and denominator.strip()):
+        raise InputError(f"--ratio {text!r}: expected NAME=NUMERATOR/DENOMINATOR, e.g. aov=spend/orders")
+    return name.strip(), (numerator.strip(), denominator.strip())
+
+
+def parse_split(text: str) -> tuple[str, float]:
+    """`ARM=SHARE` (--split, one per arm) as (arm, share); `InputError` when SHARE is not a number."""
+    name, _, share = text.rpartition("=")
+    try:
+        return name.strip(), float(share)
+    except ValueError:
+        raise InputError(f"--split {text!r}: write ARM=SHARE, e.g. 'No E-Mail=1'") from None
+
+
 @dataclass(frozen=True)
 class ExperimentAnalysis:
     """The comparison table of an experiment export and its sample-ratio check.

@@ -1,0 +1,233 @@
+"""What the command line shows: number formats, each command's tables and lines, the progress bar.
+
+Every `print_*` function takes a result of the Python API (and a few labels) and prints it to
+the `rich.console.Console` it is given, so the command line only parses, calls and prints:
+
+    from rich.console import Console
+    from sim.report.console import print_plan
+    print_plan(Console(), sim.studies.test_plan.plan(baseline=0.05, mde=0.01))
+
+The studies' longer outputs (capacity, forecast, power, selection, calibration) are in
+`sim.report.console_studies`.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sim.store.results import HEADLINE, MARKETING_HEADLINE
+
+
+@contextmanager
+def progress_bar(label: str, console: Console):
+    """A rich progress bar on `console`; yields a callback progress(done, total)."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(label, total=None, rate="")
+
+        def update(done: int, total: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 0.0
+            rate = f"{done / elapsed:.1f} rep/s" if elapsed > 0 else ""
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        yield update
+
+
+# --- number formats -------------------------------------------------------------------------
+
+def fmt(value: float) -> str:
+    """A number for a table: 4 decimals below 1, 2 below 100, thousands separators above; NaN is '-'."""
+    if value != value:  # NaN
+        return "-"
+    if abs(value) < 1 and value != 0:
+        return f"{value:.4f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def fmt_p(value: float) -> str:
+    """A p-value: 4 decimals, '<0.0001' below that; NaN is '-'."""
+    if value != value:
+        return "-"
+    return f"{value:.4f}" if value >= 0.0001 else "<0.0001"
+
+
+def fmt_value(value: float, kind: str, signed: bool = False, unit: bool = True) -> str:
+    """An estimate: a proportion in % (points when signed), else money compact above 100,000 (5.44M)."""
+    if value != value:
+        return "-"
+    sign = "+" if signed else ""
+    if kind == "proportion":
+        return f"{value * 100:{sign}.2f}" + ((" pt" if signed else " %") if unit else "")
+    if abs(value) >= 100_000:  # compact, so the table fits a terminal: 5.44M, +488.5k
+        return f"{value / 1e6:{sign}.2f}M" if abs(value) >= 1e6 else f"{value / 1e3:{sign}.1f}k"
+    return f"{value:{sign},.2f}" if abs(value) < 1000 else f"{value:{sign},.0f}"
+
+
+def fmt_decision(text: str) -> str:
+    """A comparison's decision, coloured: green better/non-inferior, red worse/inferior."""
+    style = {"better": "green", "non-inferior": "green", "worse": "red", "inferior": "red"}.get(text)
+    text = "none detected" if text == "no detectable difference" else text
+    return f"[{style}]{text}[/]" if style else text
+
+
+# --- runs and sweeps ------------------------------------------------------------------------
+
+def print_summary(out: Console, summary, metrics: tuple[str, ...], title: str) -> None:
+    """One table per policy: mean and 95 % interval of each headline metric."""
+    for policy, group in summary.groupby("policy", sort=False):
+        table = Table(title=f"{title} - policy [bold]{policy}[/]", title_justify="left")
+        table.add_column("metric")
+        table.add_column("mean", justify="right")
+        table.add_column("95 % interval", justify="right")
+        for _, row in group.set_index("metric").loc[list(metrics)].iterrows():
+            table.add_row(row.name, fmt(row["mean"]), f"{fmt(row['ci_low'])} .. {fmt(row['ci_high'])}")
+        out.print(table)
+
+
+def print_sweep(out: Console, table, title: str) -> None:
+    """The headline metric across the sweep grid, one row per point and policy."""
+    view = Table(title=f"{title} - {table.attrs.get('metric', '')} across the sweep", title_justify="left")
+    for column in table.columns:
+        view.add_column(str(column), justify="right" if column not in ("policy",) else "left")
+    for _, row in table.iterrows():
+        view.add_row(*[fmt(v) if isinstance(v, float) else str(v) for v in row])
+    out.print(view)
+
+
+def print_run(out: Console, result) -> None:
+    """A finished run or sweep: its summary (or sweep table), the comparison and the closing line."""
+    spec = result.scenario
+    markets = any(not p.is_empty() for p in spec.policies.values())
+    headline = HEADLINE + (MARKETING_HEADLINE if markets else ())
+    if result.sweep:
+        print_sweep(out, result.sweep_table(), spec.name)
+    else:
+        print_summary(out, result.summary(), headline, spec.name)
+    if result.comparison is not None:
+        print_comparison(out, result.comparison, f"Each policy against {result.comparison['control'].iloc[0]} "
+                         "(paired over replications, Holm-adjusted):", 0.05)
+    points = len(result.replications[["point"]].drop_duplicates()) if result.sweep else 1
+    grid = f" x {points} sweep points" if result.sweep else ""
+    out.print(f"{spec.run.replications} replications x {len(spec.policies)} policies{grid} "
+              f"in {result.wall_seconds:.1f} s; run folder: [bold]{result.folder}[/]")
+
+
+def print_validated(out: Console, path, spec) -> None:
+    """The line of a scenario that loaded: its name, policies, customers and days."""
+    out.print(f"{path}: valid scenario [bold]{spec.name}[/] with "
+              f"{len(spec.policies)} policies ({', '.join(spec.policies)}), "
+              f"{spec.population.size:,} customers, days {spec.calendar.start_day}..{spec.calendar.end_day}.")
+
+
+def print_wrote(out: Console, what) -> None:
+    """The closing 'Wrote PATH' line of a command that wrote a file or folder."""
+    out.print(f"Wrote [bold]{what}[/]", soft_wrap=True)
+
+
+# --- comparisons and experiments ------------------------------------------------------------
+
+def print_comparison(out: Console, table, title: str, alpha: float) -> None:
+    """One table per arm against the control, one row per metric; rates in % and points."""
+    out.print(title, highlight=False, soft_wrap=True)
+    for arm, rows in table.groupby("arm", sort=False):
+        view = Table(title=f"[bold]{arm}[/] vs {rows['control'].iloc[0]}", title_justify="left",
+                     box=None, padding=(0, 1, 0, 0), header_style="bold underline")
+        view.add_column("metric", no_wrap=True)
+        for column in ("control", "arm", "diff", f"{1 - alpha:.0%} CI", "lift", "p", "adj. p"):
+            view.add_column(column, justify="right", overflow="fold")
+        view.add_column("decision", min_width=8, overflow="fold")
+        for _, r in rows.iterrows():
+            k = "proportion" if r["metric"].endswith("rate") else r["kind"]
+            view.add_row(r["metric"] if r["role"] == "primary" else f"{r['metric']} (guardrail)",
+                         fmt_value(r["estimate_control"], k), fmt_value(r["estimate_arm"], k),
+                         fmt_value(r["difference"], k, signed=True),
+                         f"{fmt_value(r['ci_low'], k, True, False)}..{fmt_value(r['ci_high'], k, True, False)}",
+                         "-" if r["lift"] != r["lift"] else f"{r['lift']:+.0%}",
+                         fmt_p(r["p_value"]), fmt_p(r["p_adjusted"]), fmt_decision(r["decision"]))
+        out.print(view)
+
+
+def print_run_comparison(out: Console, table, folder_name: str, adjust: str, alpha: float, path=None) -> None:
+    """`sim compare`: each policy of a run folder against the control, and the file written."""
+    reps = int(table["n_control"].max()) if len(table) else 0
+    print_comparison(out, table, f"{folder_name}: each policy vs the control on {reps} paired "
+                                 f"replications; p adjusted by {adjust}", alpha)
+    if path:
+        print_wrote(out, path)
+
+
+def print_srm(out: Console, result) -> None:
+    """The sample-ratio check: customers per arm against the planned split."""
+    counts = ", ".join(f"{arm} {n:,} (planned {e:,.0f})" for arm, n, e in
+                       zip(result.counts, result.srm.observed, result.srm.expected))
+    verdict = ("[bold red]MISMATCH: the split is not what was planned; find the cause before trusting "
+               "the comparison[/]" if result.srm.mismatch else "no mismatch")
+    out.print(f"Sample ratio: {counts}; chi-square {result.srm.statistic:.2f}, "
+              f"p = {fmt_p(result.srm.p_value)}: {verdict}", soft_wrap=True)
+
+
+def print_experiment(out: Console, result, scenario, adjust: str, alpha: float, path=None) -> None:
+    """`sim experiment`: the sample-ratio line, each arm against the control in one world, the file written."""
+    print_srm(out, result)
+    print_comparison(out, result.comparison, f"{scenario.name}: {len(result.customers):,} customers randomised to "
+                     f"{len(scenario.policies)} arms in one world (CUPED on pre-period spend; {adjust}):", alpha)
+    if path:
+        print_wrote(out, path)
+
+
+def print_analysis(out: Console, result, adjust: str, alpha: float, path=None) -> None:
+    """`sim analyze`: the sample-ratio line, each arm against the control, the CUPED notes, the file written."""
+    total = sum(result.counts.values())
+    print_srm(out, result)
+    print_comparison(out, result.table, f"{result.path.name}: {total:,} customers in {len(result.counts)} arms; "
+                                        f"p adjusted by {adjust}", alpha)
+    cuped = result.table["method"].str.startswith("CUPED")
+    for _, r in result.table[cuped].drop_duplicates("metric").iterrows():
+        out.print(f"{r['metric']}: {r['method']}", highlight=False, soft_wrap=True)
+    if path:
+        print_wrote(out, path)
+
+
+def print_monitor(out: Console, table, control: str, alpha: float) -> None:
+    """`sim monitor`: one line per arm and metric with the latest always-valid interval and a verdict."""
+    for (name, m), rows in table.groupby(["arm", "metric"], sort=False):
+        last = rows.iloc[-1]
+        first = rows[rows.excludes_zero]
+        kind = "proportion" if "binomial" in last["method"] else "mean"
+        verdict = (f"excludes 0 from look {first.iloc[0]['look']:g} on: the difference is real"
+                   if len(first) else "still includes 0: keep the test running (or stop for futility)")
+        out.print(f"[bold]{name}[/] vs {control}, {m}: {fmt_value(last['estimate'], kind, signed=True)} "
+                  f"(always-valid {1 - alpha:.0%} interval {fmt_value(last['ci_low'], kind, True, False)}.."
+                  f"{fmt_value(last['ci_high'], kind, True, False)} after {len(rows)} looks, "
+                  f"{last['n_arm']:,} vs {last['n_control']:,} customers); {verdict}", soft_wrap=True)
+
+
+def print_plan(out: Console, p) -> None:
+    """`sim plan`: the test plan table (customers per arm or the detectable effect) and its method."""
+    rate = p.kind == "proportion"
+    view = Table(title=f"Test plan ({'rate' if rate else 'money metric'}, two-sided)", title_justify="left")
+    view.add_column("quantity")
+    view.add_column("value", justify="right")
+    if rate:
+        view.add_row("control rate", f"{p.baseline:.2%}")
+        view.add_row("detectable effect" if p.solved_for == "mde" else "effect to detect",
+                     f"{p.mde * 100:+.2f} points ({p.baseline:.2%} -> {p.baseline + p.mde:.2%}, "
+                     f"{p.mde / p.baseline:+.1%})")
+        view.add_row("Cohen's h", f"{p.effect_size:.4f}")
+    else:
+        view.add_row("standard deviation", f"{fmt(p.sd)} yuan")
+        view.add_row("detectable effect" if p.solved_for == "mde" else "effect to detect",
+                     f"{p.mde:+,.2f} yuan per customer")
+        view.add_row("Cohen's d", f"{p.effect_size:.4f}")
+    view.add_row("customers per arm", f"{p.n_per_arm:,}")
+    view.add_row(f"customers in all ({p.arms} arms)", f"{p.total:,}")
+    view.add_row("alpha per comparison", f"{p.alpha_per_comparison:.4g}"
+                 + (f" ({p.alpha:g} over {p.arms - 1})" if p.arms > 2 else ""))
+    view.add_row("power", f"{p.power:.0%}")
+    out.print(view)
+    out.print(f"Method: {p.method}.", highlight=False)
