@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from sim.config.base import Section
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-class Channel(BaseModel):
+class Channel(Section):
     """One marketing channel. Money in yuan per touch; probabilities per touch.
 
     `response` is the share of reached customers who place an order because of the message
@@ -21,7 +23,6 @@ class Channel(BaseModel):
     response by `fatigue_decay` each.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     cost: Annotated[float, Field(ge=0.0)] = 0.05
     reach: Share = 0.9

@@ -10,7 +10,9 @@ import yaml
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
+from sim.config import limits
 from sim.config.scenario import Scenario
+from sim.config.yaml_reader import YAMLProblem, read_yaml
 
 _PATH_IN_MESSAGE = re.compile(r"^([A-Za-z_][\w]*(?:\.[\w]+)+): (.*)$", re.S)
 _POPULATION_KEYS = ("size", "segments", "categories", "buying", "spend")
@@ -21,8 +23,9 @@ def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     text = _read_text(path)
     try:
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
+        raw, node = read_yaml(text)
+    except YAMLProblem as exc:
+        raise ScenarioError(path, [str(exc)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(path, [_yaml_problem(exc)]) from None
     if not isinstance(raw, dict):
@@ -34,11 +37,17 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def scenario_from_dict(raw: dict[str, Any], source: str | Path = "<scenario>",
                        lines: dict[tuple, int] | None = None) -> Scenario:
-    """Validate an already-parsed scenario mapping."""
+    """Validate an already-parsed scenario mapping, limits included (`sim.config.limits`)."""
     try:
-        return Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(source, _describe(exc, lines or {})) from None
+    except RecursionError:
+        raise ScenarioError(source, ["nested too deeply to be a scenario"]) from None
+    too_big = limits.problems(scenario)
+    if too_big:
+        raise ScenarioError(source, too_big)
+    return scenario
 
 
 def _read_text(path: Path) -> str:
@@ -128,8 +137,8 @@ def _merge_population_file(raw: dict, scenario_path: Path, lines: dict[tuple, in
     if not file.is_file():
         raise ScenarioError(scenario_path, [f"{where}: population file {file} not found"])
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        data, _ = read_yaml(file.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, YAMLProblem, UnicodeDecodeError) as exc:
         raise ScenarioError(scenario_path, [f"{where}: {file} is not a readable YAML file ({exc})"]) from None
     if not isinstance(data, dict) or data.get("kind") != "population":
         raise ScenarioError(scenario_path, [f"{where}: {file} is not a population file (expected kind: population)"])

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Protocol
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from sim.config.base import Section
 
 from sim.vocabulary import SEGMENTS
 
@@ -26,8 +28,8 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Hour = Annotated[int, Field(ge=0, le=23)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Model(Section):
+    pass
 
 
 class Audience(_Model):
@@ -38,6 +40,16 @@ class Audience(_Model):
     customers: Literal["all", "new", "returning"] = "all"
     min_days_since_purchase: Annotated[float, Field(ge=0.0)] | None = None
     max_days_since_purchase: Annotated[float, Field(ge=0.0)] | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Audience:
+        low, high = self.min_days_since_purchase, self.max_days_since_purchase
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"min_days_since_purchase ({low:g}) is above max_days_since_purchase ({high:g}): "
+                             "no customer could be in this audience")
+        if self.segments is not None and not self.segments or self.categories is not None and not self.categories:
+            raise ValueError("an empty list of segments or categories selects nobody; leave it out for everyone")
+        return self
 
 
 class Coupon(_Model):
@@ -61,8 +73,10 @@ class Coupon(_Model):
 
     @model_validator(mode="after")
     def _sensible(self) -> Coupon:
-        if self.threshold and self.discount >= self.threshold:
-            raise ValueError("discount must be smaller than threshold")
+        if self.discount >= self.threshold:
+            raise ValueError(f"discount ({self.discount:g} yuan) must be smaller than threshold "
+                             f"({self.threshold:g} yuan), or orders would be paid nothing or less; a coupon "
+                             "without a threshold: give the smallest order it may be used on")
         if self.valid_days and self.valid_days[1] < self.valid_days[0]:
             raise ValueError("valid_days must be [first, last] with first <= last")
         return self
@@ -142,7 +156,7 @@ class Policy(_Model):
     only when the scenario's operations are enabled, and the holdout does not apply to it.
     """
 
-    holdout: Share = 0.0
+    holdout: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     waves: list[Wave] = Field(default_factory=list)
     programmes: list[Programme] = Field(default_factory=list)
     discount_profit_items: bool = False

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from sim.config.base import Section
 
 from sim.vocabulary import ROLES
 
@@ -19,8 +21,8 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 HourlySchedule = NonNegative | Annotated[list[NonNegative], Field(min_length=24, max_length=24)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Model(Section):
+    pass
 
 
 class ByRole(_Model):

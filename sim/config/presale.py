@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from sim.config.base import Section
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 
 
-class Presale(BaseModel):
+class Presale(Section):
     """Deposit window, deposit intensity and the share of balances paid on day 0."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = False
     start_day: int = Field(-27, description="first day deposits are taken (15 Oct for 11.11)")

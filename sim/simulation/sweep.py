@@ -8,6 +8,7 @@ cartesian product; every point is validated like a scenario file of its own.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ import yaml
 
 from sim.errors import ScenarioError
 from sim.config.scenario import Scenario
+from sim.config.limits import MAX_SWEEP_POINTS
 from sim.config.variants import derive
 
 
@@ -45,5 +47,9 @@ def expand(scenario: Scenario, sweep: dict[str, list[Any]] | None = None) -> lis
         return [Point(0, {}, scenario.model_copy(update={"sweep": {}}))]
     paths = list(sweep)
     what = f"sweep over {', '.join(paths)}"
+    points = math.prod(len(v) for v in sweep.values())
+    if points > MAX_SWEEP_POINTS:
+        raise ScenarioError(what, [f"{points:,} grid points is beyond the limit of {MAX_SWEEP_POINTS:,}; "
+                                   "sweep fewer values or split the grid into several runs"])
     return [Point(i, dict(zip(paths, combo)), derive(scenario, {"sweep": {}, **dict(zip(paths, combo))}, what))
             for i, combo in enumerate(itertools.product(*(sweep[p] for p in paths)))]

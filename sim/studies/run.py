@@ -32,9 +32,10 @@ def run(scenario: Scenario, replications: int | None = None, seed: int | None = 
     scenario = derive(scenario, {k: v for k, v in overrides.items() if v is not None}, "run options")
     workers = default_workers() if workers is None and scheduler is None else workers
     grid = dict(scenario.sweep) | dict(sweep or {})
+    points = expand(scenario, sweep)  # every grid point is valid before a folder is made
     manifest = RunResult.base_manifest(scenario, grid, workers, scheduler)
     folder = RunFolder.create(Path(results_dir), scenario, grid, manifest) if results_dir else None
-    simulated = execute(scenario, expand(scenario, sweep), folder, workers, scheduler, progress)
+    simulated = execute(scenario, points, folder, workers, scheduler, progress)
     return _result(scenario, simulated, folder, workers, scheduler)
 
 
