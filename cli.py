@@ -4,6 +4,7 @@ The API checks its input (a `SimError` is printed without a traceback, exit 2). 
 console's included, load inside the commands, so `sim --help` stays fast."""
 
 import importlib
+import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,8 +26,7 @@ err = Console(stderr=True)
 EXIT_USER_ERROR = 2
 
 
-def _option(kind, *flags: str, **settings):
-    """An option type (`seed: Seed = None`); names, short flags and help are what users' scripts rely on."""
+def _option(kind, *flags: str, **settings):  # names, short flags and help: users' scripts rely on them
     return Annotated[kind, typer.Option(*flags, **settings)]
 
 
@@ -66,9 +66,11 @@ def main() -> None:
 
 @contextmanager
 def user_errors():
-    """Print user errors (bad scenario, bad data) without a traceback and exit 2."""
+    """User errors print without a traceback and exit 2; raw library warnings are not shown."""
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
     except SimError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(EXIT_USER_ERROR) from None
@@ -76,7 +78,6 @@ def user_errors():
 
 class _Later(ModuleType):
     """A module imported when first used: `sim.report` loads matplotlib, which `sim --help` does not need."""
-
     def __getattr__(self, attr: str):
         return getattr(importlib.import_module(self.__name__), attr)
 
@@ -104,6 +105,8 @@ def run(
 ) -> None:
     """Simulate every policy of SCENARIO for many replications and write a run folder."""
     with user_errors():
+        if resume is not None and scenario is not None:
+            raise typer.BadParameter("give a scenario file or --resume with a run folder, not both")
         if resume is not None:
             sim.store.run_folder.RunFolder.open(resume)  # a clear error before any progress bar
             result = _simulate(resume.name, lambda update: sim.resume(resume, workers=workers, scheduler=scheduler,
@@ -165,18 +168,16 @@ def calibrate(
         "MULT a number or 'fit'); repeatable. Default: fit the first 1 Nov-24 Dec inside the holdout."),
     replications: int = typer.Option(20, "--replications", min=1, help="Replications of the holdout simulation."),
     seed: int = typer.Option(19970930, "--seed", help="Seed of the holdout simulation."),
+    force: bool = typer.Option(False, "--force", help="Replace an earlier calibration in --out (nothing else)."),
 ) -> None:
     """Fit BG/NBD, Pareto/NBD and Gamma-Gamma to ORDERS; write a population file and a report."""
-    import warnings
-
     from sim.calibrate import calibrate as run_calibration
 
-    with user_errors(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with user_errors():
         result = run_calibration(orders, customer=customer, date=date, amount=amount, category=category,
                                  calibration_end=calibration_end, unit=unit, encoding=encoding,
                                  same_day="keep" if keep_same_day else "merge", out_dir=out_dir,
-                                 season=season or None, replications=replications, seed=seed)
+                                 season=season or None, replications=replications, seed=seed, force=force)
     show_study.print_calibration(out, result, err=err)
 
 

@@ -19,6 +19,7 @@ from sim.calibrate.holdout import score_holdout
 from sim.calibrate.mle import FitResult
 from sim.calibrate.orders import ColumnMap, Orders, read_orders
 from sim.calibrate.output import write_atomically
+from sim.store.atomic import check_destination
 from sim.calibrate.result import CalibrationResult
 from sim.calibrate.population_file import population_document
 from sim.calibrate.population_file import per_week
@@ -107,7 +108,7 @@ def calibrate(orders_path: str | Path, customer: str, date: str, amount: str,
               encoding: str | None = None, same_day: str = "merge",
               out_dir: str | Path = "calibrated", horizon: float | None = None,
               write: bool = True, season: list[Season | str] | None = None, simulate: bool = True,
-              replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED
+              replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED, force: bool = False
               ) -> CalibrationResult:
     """Calibrate a population from an order export (CSV) and write it to `out_dir`.
 
@@ -117,7 +118,9 @@ def calibrate(orders_path: str | Path, customer: str, date: str, amount: str,
     inside the data) the models are fitted on data up to it and checked on the rest. `horizon`
     (in units) is the period for expected purchases and value: the holdout length, or 52 weeks.
     Writes population.yaml, report.md, customers.csv, charts and holdout tables into `out_dir`
-    atomically (unless `write=False`). Raises DataError for unusable input, writing nothing.
+    atomically (unless `write=False`). Raises DataError for unusable input, writing nothing, and
+    for an `out_dir` that is a file, holds the order export or is a non-empty folder (with
+    `force`, one an earlier calibration wrote is replaced).
 
     With a holdout and `simulate`, the calibrated cohort is also simulated with the scenario
     engine (no marketing; `replications` runs from `seed`) and compared with the actual and
@@ -127,6 +130,8 @@ def calibrate(orders_path: str | Path, customer: str, date: str, amount: str,
     population file under `calendar_suggestion` (ignored by the scenario loader).
     """
     path = Path(orders_path)
+    if write:
+        check_destination(out_dir, "calibrate", force, inputs=(path,))
     cal_end = _check_options(unit, same_day, calibration_end)
     windows = [parse_season(w) if isinstance(w, str) else w for w in (season or [])]
     if windows and (cal_end is None or not simulate):

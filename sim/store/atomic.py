@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sim.errors import DataError
+
 
 @contextmanager
 def atomic_file(path: str | Path) -> Iterator[Path]:
@@ -23,11 +25,17 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_text(path: str | Path, text: str) -> Path:
@@ -47,6 +55,7 @@ def atomic_folder(final: str | Path, replace: bool = False) -> Iterator[Path]:
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700; users expect an ordinary folder
     old = None
     try:
         yield tmp
@@ -62,3 +71,36 @@ def atomic_folder(final: str | Path, replace: bool = False) -> Iterator[Path]:
     finally:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+MARKER = ".written-by-sim"
+"""A file in each folder a command writes whole, naming the command, so --force knows it."""
+
+
+def check_destination(folder: str | Path, command: str, force: bool = False, inputs: tuple = ()) -> None:
+    """Refuse a destination whose replacement would lose a user's files (DataError).
+
+    A file, a folder holding one of the command's `inputs`, or a non-empty folder is refused;
+    with `force`, a folder this `command` wrote before (it holds the marker) may be replaced.
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"{folder}: is a file, not a folder; give a new folder for the output")
+    where = folder.resolve()
+    for item in inputs:
+        item = Path(item).resolve()
+        if item == where or where in item.parents:
+            raise DataError(f"{folder}: holds the input {item.name}; write the output to another folder")
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return
+    ours = (folder / MARKER).is_file() and (folder / MARKER).read_text(encoding="utf-8").strip() == command
+    if not force:
+        hint = f", or add --force to replace the earlier `sim {command}` output there" if ours else ""
+        raise DataError(f"{folder}: is not empty; give a new folder{hint}")
+    if not ours:
+        raise DataError(f"{folder}: was not written by `sim {command}`; --force replaces only its own output")
+
+
+def mark(folder: str | Path, command: str) -> None:
+    """Mark a folder as written by `command` (see check_destination)."""
+    (Path(folder) / MARKER).write_text(command + "\n", encoding="utf-8")
