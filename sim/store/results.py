@@ -18,7 +18,7 @@ from scipy import stats
 from sim.errors import DataError
 from sim.config.scenario import Scenario
 from sim.store import run_folder
-from sim.store.atomic import atomic_folder
+from sim.store.atomic import atomic_folder, write_text
 from sim.version import __version__
 
 HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase_rate", "churned", "alive_end")
@@ -130,8 +130,11 @@ class RunResult:
         self.folder = final
         return final
 
-    def write_into(self, folder: Path) -> None:
-        """Write the tables, summary and manifest into an existing folder (manifest last)."""
+    def write_into(self, folder: Path, status: str = "complete") -> None:
+        """Write the tables, summary and manifest into an existing folder (manifest last).
+
+        A run folder in progress keeps `status="incomplete"` until its report is written too.
+        """
         self.replications.to_parquet(folder / "replications.parquet", index=False)
         self.daily.to_parquet(folder / "daily.parquet", index=False)
         self.summary().to_csv(folder / "summary.csv", index=False)
@@ -142,7 +145,10 @@ class RunResult:
         self._copy_calibration_charts(folder)
         for name, table in self.tables.items():
             table.to_parquet(folder / f"{name}.parquet", index=False)
-        (folder / "manifest.json").write_text(json.dumps(self.manifest(), indent=2), encoding="utf-8")
+        previous = folder / "manifest.json"
+        kept = {k: v for k, v in json.loads(previous.read_text(encoding="utf-8")).items()
+                if k == "scenario_sha256"} if previous.is_file() else {}
+        write_text(previous, json.dumps({**self.manifest(), **kept, "status": status}, indent=2))
 
 
     def _copy_calibration_charts(self, folder: Path) -> None:

@@ -8,14 +8,18 @@ written, the parts are removed and the folder is renamed to `results/<scenario>-
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
 from sim.errors import SimError
@@ -50,7 +54,14 @@ def finish(folder: Path) -> None:
 
 
 class RunFolderError(SimError):
-    """A folder given to --resume is not a resumable run."""
+    """A run folder cannot be written, or a folder given to --resume is not a resumable run."""
+
+
+_PART = re.compile(r"p\d{4}-r\d{6}")
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class RunFolder:
@@ -61,7 +72,17 @@ class RunFolder:
 
     @classmethod
     def create(cls, results_dir: Path, scenario: Scenario, sweep: dict, manifest: dict) -> RunFolder:
-        results_dir = Path(results_dir)
+        """A new incomplete run folder under `results_dir`; RunFolderError if it cannot be written."""
+        try:
+            return cls._create(Path(results_dir), scenario, sweep, manifest)
+        except OSError as exc:
+            raise RunFolderError(f"{results_dir}: cannot write a run folder there "
+                                 f"({exc.strerror or exc})") from None
+
+    @classmethod
+    def _create(cls, results_dir: Path, scenario: Scenario, sweep: dict, manifest: dict) -> RunFolder:
+        if results_dir.exists() and not results_dir.is_dir():
+            raise NotADirectoryError(20, "it is a file, not a folder")
         results_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         name, i = f"{scenario.name}-{stamp}", 1
@@ -72,8 +93,9 @@ class RunFolder:
         (folder.path / "parts").mkdir(parents=True)
         raw = scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
         raw["sweep"] = sweep
-        write_text(folder.path / "scenario.yaml", yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
-        folder.write_manifest({**manifest, "status": "incomplete"})
+        text = yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+        write_text(folder.path / "scenario.yaml", text)
+        folder.write_manifest({**manifest, "status": "incomplete", "scenario_sha256": _sha256(text)})
         return folder
 
     @classmethod
@@ -83,11 +105,31 @@ class RunFolder:
         manifest = folder.path / "manifest.json"
         if not manifest.is_file():
             raise RunFolderError(f"{path}: not an interrupted run folder (no manifest.json)")
-        if json.loads(manifest.read_text(encoding="utf-8")).get("status") != "incomplete":
-            raise RunFolderError(f"{path}: this run is already complete")
         if not (folder.path / "parts").is_dir():
-            raise RunFolderError(f"{path}: not an interrupted run folder (no parts/)")
+            done = json.loads(manifest.read_text(encoding="utf-8")).get("status") == "complete"
+            raise RunFolderError(f"{path}: this run is already complete" if done
+                                 else f"{path}: not an interrupted run folder (no parts/)")
+        folder.verify()
         return folder
+
+    def verify(self) -> None:
+        """Refuse to resume a folder whose scenario was edited or whose saved parts are damaged."""
+        expected = self.manifest().get("scenario_sha256")
+        text = (self.path / "scenario.yaml").read_text(encoding="utf-8") \
+            if (self.path / "scenario.yaml").is_file() else ""
+        if expected is not None and _sha256(text) != expected:
+            raise RunFolderError(f"{self.path / 'scenario.yaml'}: changed since the run started; resuming "
+                                 "would mix two scenarios in one run. Start a new run with the edited scenario")
+        for name in sorted(self.finished()):
+            part = self.path / "parts" / name
+            if not _PART.fullmatch(name):
+                raise RunFolderError(f"{part}: not a part this package writes; remove it and resume")
+            for table in ("replications", "daily"):
+                try:
+                    pq.read_metadata(part / f"{table}.parquet")
+                except (OSError, pa.ArrowException) as exc:
+                    raise RunFolderError(f"{part}: damaged ({table}.parquet: {exc}); delete that folder and "
+                                         "resume to simulate it again") from None
 
     def manifest(self) -> dict:
         return json.loads((self.path / "manifest.json").read_text(encoding="utf-8"))
@@ -105,7 +147,7 @@ class RunFolder:
     def finished(self) -> set[str]:
         return {p.name for p in (self.path / "parts").iterdir() if p.is_dir() and not p.name.startswith(".")}
 
-    def save(self, point: int, output: ReplicationOutput) -> None:
+    def _write_part(self, point: int, output: ReplicationOutput) -> None:
         """Save one finished replication; the part appears whole or not at all."""
         name = part_name(point, output.replication)
         tmp = self.path / "parts" / f".{name}"
@@ -117,6 +159,15 @@ class RunFolder:
             table.to_parquet(tmp / f"{key}.parquet", index=False)
         os.replace(tmp, self.path / "parts" / name)
 
+    def save(self, point: int, output: ReplicationOutput) -> None:
+        """Save one finished replication whole; a failure to write (disk full, read-only) is a
+        RunFolderError naming the folder, so the run stops resumably."""
+        try:
+            self._write_part(point, output)
+        except OSError as exc:
+            raise RunFolderError(f"{self.path}: cannot save replication {output.replication} "
+                                 f"({exc.strerror or exc})") from None
+
     def load(self, point: int, replication: int) -> ReplicationOutput:
         part = self.path / "parts" / part_name(point, replication)
         tables = {p.stem: pd.read_parquet(p) for p in part.glob("*.parquet")}
@@ -124,9 +175,9 @@ class RunFolder:
         return ReplicationOutput(replication, metrics, tables.pop("daily"), tables)
 
     def complete(self) -> Path:
-        """Drop the parts and rename the folder to its final name."""
-        shutil.rmtree(self.path / "parts")
+        """Rename the folder to its final name, then drop the parts (now copied into the tables)."""
         final = self.path.with_name(self.path.name.removesuffix(INCOMPLETE))
         os.replace(self.path, final)
         self.path = final
+        shutil.rmtree(final / "parts", ignore_errors=True)
         return final

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from sim.config.scenario import Scenario
 from sim.config.variants import derive
-from sim.simulation.runner import ProgressCallback, Simulated, default_workers, execute
+from sim.simulation.runner import ProgressCallback, RunStopped, Simulated, default_workers, execute
 from sim.simulation.sweep import expand
 from sim.store.results import RunResult
-from sim.store.run_folder import RunFolder, finish
+from sim.store.run_folder import RunFolder, RunFolderError, finish
 from sim.studies.comparison import compare_run
 
 
@@ -59,7 +59,14 @@ def _result(scenario: Scenario, simulated: Simulated, folder: RunFolder | None, 
     if len(scenario.policies) > 1 and scenario.run.replications > 1 and not result.sweep:
         result.comparison = compare_run(result)
     if folder:
-        result.write_into(folder.path)
-        finish(folder.path)
-        result.folder = folder.complete()
+        try:
+            result.write_into(folder.path, status="incomplete")
+            finish(folder.path)
+            folder.write_manifest({**folder.manifest(), "status": "complete"})
+            result.folder = folder.complete()
+        except OSError as exc:
+            keys = [c for c in ("point", "replication") if c in result.replications]
+            total = len(result.replications.drop_duplicates(keys))
+            cause = RunFolderError(f"cannot write the run's tables or report ({exc.strerror or exc})")
+            raise RunStopped(folder.path, total, total, cause) from None
     return result
