@@ -239,12 +239,12 @@ def analyze(
 ) -> None:
     """Compare the arms of a real experiment (A/B test, holdout) from a per-customer export."""
     from sim.studies.comparison import write_comparison
-    from sim.studies.experiment_analysis import analyze_experiment, parse_guardrail, parse_ratio, parse_split
+    from sim.studies.experiment_analysis import analyze_experiment, parse_guardrail, parse_ratio, parse_splits
 
     with user_errors():
         guards = dict(parse_guardrail(g) for g in guardrail)
         ratios = dict(parse_ratio(r) for r in ratio)
-        shares = dict(parse_split(s) for s in split)
+        shares = parse_splits(split)
         result = analyze_experiment(export, arm, control, metric, covariate=covariate, guardrails=guards,
                                     planned_shares=shares or None, alpha=alpha,
                                     adjust=adjust, encoding=encoding, ratios=ratios, bootstrap=bootstrap)

@@ -108,8 +108,10 @@ def _write(tmp_path, name, text):
     ("arm,y,spend\nA,1,3\nA,0,\nB,1,2\nB,0,1\n", [], "column 'spend' has 1 missing value(s)"),
     ("arm,y,spend\nX,1,3\nX,0,1\nB,1,2\nB,0,1\n", [], "control arm 'A' not found in column 'arm'; "
                                                      "arms present: 'B' (2), 'X' (2)"),
-    ("arm,y,spend\nA,1,3\nA,0,1\nB,1,2\nB,0,1\n", ["--split", "A=1", "--split", "B=1", "--split", "C=1"],
+    ("arm,y,spend\nA,1,3\nA,0,1\nB,1,2\nB,0,1\n", ["--split", "A=0.34", "--split", "B=0.33", "--split", "C=0.33"],
      "arm(s) 'C' have no rows"),
+    ("arm,y,spend\nA,1,3\nA,0,1\nB,1,2\nB,0,1\n", ["--split", "A=0.9", "--split", "B=1.8"],
+     "--split shares must add up to 1, one per arm; A=0.9, B=1.8 add up to 2.7"),
     ("arm,y,spend\nA,1,3\nA,0,1\nB,1,2\n", [], "arm(s) 'B' have fewer than 2 customers"),
 ])
 def test_analyze_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, content, args, expected):

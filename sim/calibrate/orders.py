@@ -58,12 +58,30 @@ def _parse_dates(path: Path, table: pd.DataFrame, column: str) -> pd.Series:
     bad = parsed.isna() & (raw != "")
     if bad.any():
         raise bad_rows(path, table, bad, column, "unparseable date(s)")
+    future = parsed > pd.Timestamp.now() + pd.Timedelta(days=1)
+    if future.any():
+        raise bad_rows(path, table, future, column, "date(s) in the future")
     return parsed
 
 
+_DECIMAL_COMMA = r"^\d{1,3}(?:\.\d{3})*,\d{1,2}$|^\d+,\d{1,2}$"  # 1.299,00 or 50,50
+_THOUSANDS_COMMA = r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$"  # 1,299 or 1,299.00
+
+
 def _parse_amounts(path: Path, table: pd.DataFrame, column: str) -> pd.Series:
+    """Amounts with currency signs and thousands separators ("¥1,299.00") or decimal commas
+    ("1.299,00", "50,50"); a column using both conventions is refused as ambiguous."""
     raw = table[column].str.strip()
-    cleaned = raw.str.strip(_CURRENCY_CHARS).str.replace(",", "", regex=False)
+    bare = raw.str.strip(_CURRENCY_CHARS).str.strip()
+    decimal = bare.str.match(_DECIMAL_COMMA)
+    thousands = bare.str.match(_THOUSANDS_COMMA)
+    if decimal.any() and thousands.any():
+        raise bad_rows(path, table, decimal, column,
+                       "amount(s) with a decimal comma beside others with a thousands comma (ambiguous)")
+    if decimal.any():
+        cleaned = bare.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        cleaned = bare.str.replace(",", "", regex=False)
     values = pd.to_numeric(cleaned, errors="coerce")
     bad = values.isna()
     if bad.any():

@@ -82,6 +82,12 @@ def parse_table(path: Path, text: str, rows_are: str = "rows") -> pd.DataFrame:
         table = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{path}: not a readable CSV file ({exc})") from None
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff").splitlines()[0]), delimiter=sep), [])
+    names = [h.strip() for h in header]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DataError(f"{path}: line 1: column name(s) {', '.join(repr(n) for n in twice)} appear more "
+                        "than once; rename them so each column is named once")
     table.columns = [str(c).strip() for c in table.columns]
     if table.empty:
         raise DataError(f"{path}: the file has a header but no {rows_are}")

@@ -47,7 +47,18 @@ def parse_split(text: str) -> tuple[str, float]:
     try:
         return name.strip(), float(share)
     except ValueError:
-        raise InputError(f"--split {text!r}: write ARM=SHARE, e.g. 'No E-Mail=1'") from None
+        raise InputError(f"--split {text!r}: write ARM=SHARE, e.g. 'No E-Mail=0.5'") from None
+
+
+def parse_splits(items: Sequence[str]) -> dict[str, float]:
+    """All `--split ARM=SHARE` options as {arm: share}; the shares must add up to 1 (within 0.01),
+    so a typo is not silently normalised away."""
+    shares = dict(parse_split(text) for text in items)
+    if shares and abs(sum(shares.values()) - 1.0) > 0.01:
+        listed = ", ".join(f"{a}={v:g}" for a, v in shares.items())
+        raise InputError(f"--split shares must add up to 1, one per arm; {listed} add up to "
+                         f"{sum(shares.values()):g}")
+    return shares
 
 
 @dataclass(frozen=True)
