@@ -196,3 +196,12 @@ def test_analyze_ratio_metric_and_bootstrap_interval(tmp_path):
     bad = runner.invoke(app, ["analyze", str(path), "--arm", "arm", "--control", "none", "--metric", "spend",
                               "--ratio", "aov=spend"])
     assert bad.exit_code == 2 and "NAME=NUMERATOR/DENOMINATOR" in bad.output
+
+
+def test_a_constant_covariate_skips_cuped_instead_of_giving_nan(tmp_path):
+    csv = _write(tmp_path, "export.csv", "arm,spend,history\n" + "".join(
+        f"{'A' if i % 2 else 'B'},{(i * 7) % 11},5\n" for i in range(40)))
+    result = runner.invoke(app, ["analyze", str(csv), "--arm", "arm", "--control", "A", "--metric", "spend",
+                                 "--covariate", "history"])
+    assert result.exit_code == 0, result.output
+    assert "CUPED skipped: history is constant" in result.output and "nan" not in result.output.lower()

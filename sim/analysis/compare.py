@@ -8,6 +8,8 @@ are adjusted over the family of primary rows and, separately, over guardrails.
 
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -64,6 +66,11 @@ def _primary_row(arm, control, metric, a: pd.DataFrame, c: pd.DataFrame,
     if is_proportion(pd.concat([a[metric], c[metric]])):
         r = compare_proportions(ya.sum(), ya.size, yc.sum(), yc.size, alpha=alpha)
         return _row(arm, control, metric, "proportion", "primary", yc.size, ya.size, r, r.method)
+    if covariate is not None and np.ptp(np.concatenate([a[covariate], c[covariate]]).astype(float)) == 0:
+        warnings.warn(f"{covariate} is the same for every customer: CUPED skipped for {metric}", stacklevel=4)
+        r = compare_means(ya, yc, alpha=alpha)
+        return _row(arm, control, metric, "mean", "primary", yc.size, ya.size, r,
+                    f"CUPED skipped: {covariate} is constant; {r.method}")
     if covariate is not None:
         cu = compare_means_cuped(ya, a[covariate].to_numpy(float), yc,
                                  c[covariate].to_numpy(float), alpha=alpha)
