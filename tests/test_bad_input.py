@@ -67,6 +67,7 @@ CASES = [
     ("alias-bomb", "a: &a [1,1,1,1,1,1,1,1,1]\n" + "".join(
         f"{c}: &{c} [{','.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefghijklmno", "bcdefghijklmnop")),
      "expansion bomb"),
+    ("union-noise", HEAD + "operations: {enabled: true, service: {agents: x}}\n", "operations.service.agents (line"),
     ("population-file-missing", HEAD.replace("population: {size: 2000}", "population: {from: nowhere.yaml}"),
      "not found"),
 ]
@@ -83,6 +84,7 @@ def test_bad_scenario_is_refused_with_a_clear_message(text, fragment, tmp_path):
     assert str(path) in result.output or "sweep" in result.output
     assert fragment in result.output, result.output
     assert not results.exists()  # nothing written
+    assert "constrained-" not in result.output and "function-after" not in result.output
 
 
 def test_size_written_with_an_exponent_is_a_number(tmp_path):

@@ -104,7 +104,8 @@ def _describe(exc: ValidationError, lines: dict[tuple, int]) -> list[str]:
 
 def _is_type_tag(part: Any) -> bool:
     # pydantic adds union member names such as 'literal[...]' or 'list[...]' to locations
-    return isinstance(part, str) and ("[" in part or part in ("function-after", "function-before"))
+    return isinstance(part, str) and ("[" in part or part in ("function-after", "function-before")
+                                      or part.startswith("constrained-"))
 
 
 def _nearest_line(loc: tuple, lines: dict[tuple, int]) -> int | None:
