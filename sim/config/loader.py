@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -116,6 +118,30 @@ def _nearest_line(loc: tuple, lines: dict[tuple, int]) -> int | None:
     return None
 
 
+def population_checksum(doc: dict[str, Any]) -> str:
+    """SHA-256 of a population file's content without its `checksum` field (written by calibrate)."""
+    body = {k: v for k, v in doc.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _check_population_file(file: Path, data: dict, where: str, scenario_path: Path) -> None:
+    """A calibrated population file and its customer table must be as calibration wrote them."""
+    expected = data.get("checksum")
+    if expected is not None and population_checksum(data) != expected:
+        raise ScenarioError(scenario_path, [f"{where}: {file} was edited after calibration (its checksum "
+                                            "does not match); calibrate again, or set the numbers in the "
+                                            "scenario's population section instead"])
+    table = data.get("customers_table")
+    if isinstance(table, dict) and (file.parent / str(table.get("file", ""))).is_file():
+        if file_sha256(file.parent / table["file"]) != table.get("sha256"):
+            raise ScenarioError(scenario_path, [f"{where}: {file.parent / table['file']} was edited after "
+                                                "calibration (its SHA-256 does not match the population file)"])
+
+
 def _single_category(buying: dict, spend: dict) -> dict:
     """One category carrying the fitted levels, so default categories do not rescale them."""
     try:
@@ -143,6 +169,7 @@ def _merge_population_file(raw: dict, scenario_path: Path, lines: dict[tuple, in
         raise ScenarioError(scenario_path, [f"{where}: {file} is not a readable YAML file ({exc})"]) from None
     if not isinstance(data, dict) or data.get("kind") != "population":
         raise ScenarioError(scenario_path, [f"{where}: {file} is not a population file (expected kind: population)"])
+    _check_population_file(file, data, where, scenario_path)
     merged = {k: data[k] for k in _POPULATION_KEYS if k in data}
     if "categories" not in data and "spend" in data and "buying" in data:
         merged["categories"] = {"all": _single_category(data["buying"], data["spend"])}

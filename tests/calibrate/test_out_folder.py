@@ -53,3 +53,23 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_an_edited_population_file_or_customer_table_is_refused(sample_csv, tmp_path):
+    out = tmp_path / "cal"
+    assert _run(sample_csv, out).exit_code == 0
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("version: 1\nname: s\npopulation: {from: cal/population.yaml}\n")
+    ok = CliRunner().invoke(app, ["validate", str(scenario)])
+    assert ok.exit_code == 0, ok.output
+    table = out / "customers.csv"
+    original = table.read_text()
+    table.write_text(original + "x")
+    bad = CliRunner().invoke(app, ["validate", str(scenario)])
+    assert bad.exit_code == 2 and "customers.csv was edited after calibration" in bad.output
+    table.write_text(original)
+    population = out / "population.yaml"
+    text = population.read_text()
+    population.write_text(text.replace("  r: ", "  r: 9", 1))
+    bad = CliRunner().invoke(app, ["validate", str(scenario)])
+    assert bad.exit_code == 2 and "was edited after calibration" in bad.output
