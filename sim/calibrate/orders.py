@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.errors import DataError
@@ -49,12 +50,26 @@ def _check_columns(path: Path, table: pd.DataFrame, cols: ColumnMap, hint: str) 
                             f"available columns: {available}{hint}")
 
 
-def _parse_dates(path: Path, table: pd.DataFrame, column: str) -> pd.Series:
+def _parse_dates(path: Path, table: pd.DataFrame, column: str, notes: list[str]) -> pd.Series:
+    """Dates of any one format; rows in a second format are read too, with a note naming lines,
+    and so are day/month orders that cannot be told apart (read month first)."""
     raw = table[column].str.strip()
     parsed = pd.to_datetime(raw, errors="coerce")
     retry = parsed.isna() & (raw != "")
     if retry.any():
         parsed[retry] = pd.to_datetime(raw[retry], errors="coerce", format="mixed")
+        first = int(np.flatnonzero(~retry & (raw != ""))[0]) if (~retry & (raw != "")).any() else 0
+        other = int(np.flatnonzero(retry)[0])
+        notes.append(f"{path}: column {column!r} mixes date formats (line {first + 2}: {raw.iloc[first]!r}, "
+                     f"line {other + 2}: {raw.iloc[other]!r}); check that each was read as meant")
+    parts = raw.str.extract(r"^(\d{1,2})[/.](\d{1,2})[/.]\d{2,4}")
+    if parts.notna().all(axis=1).any():
+        both = parts.dropna().astype(int)
+        if (both <= 12).all(axis=None):
+            line = int(both.index[0]) + 2
+            notes.append(f"{path}: column {column!r}: day and month cannot be told apart (line {line}: "
+                         f"{raw.iloc[both.index[0]]!r}); read as month first. Write dates as YYYY-MM-DD "
+                         "to be sure")
     bad = parsed.isna() & (raw != "")
     if bad.any():
         raise bad_rows(path, table, bad, column, "unparseable date(s)")
@@ -104,7 +119,7 @@ def read_orders(path: str | Path, cols: ColumnMap, encoding: str | None = None) 
     customers = table[cols.customer].str.strip()
     if (customers == "").any():
         raise bad_rows(path, table, customers == "", cols.customer, "empty customer id(s)")
-    times = _parse_dates(path, table, cols.date)
+    times = _parse_dates(path, table, cols.date, notes)
     amounts = _parse_amounts(path, table, cols.amount)
     out = pd.DataFrame({"customer_id": customers, "time": times, "amount": amounts})
     if cols.category is not None:

@@ -34,3 +34,11 @@ def test_currency_signs_and_thousands_separators(tmp_path):
 def test_ambiguous_future_or_duplicated_is_refused_naming_the_line(tmp_path, text, message):
     with pytest.raises(DataError, match=message):
         _read(tmp_path, text)
+
+
+def test_mixed_and_ambiguous_dates_are_warned_about_naming_lines(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text("buyer,date,amount\na,2024-01-02,10\nb,03/04/2024,20\n", encoding="utf-8")
+    notes = read_orders(path, COLS).warnings
+    assert any("mixes date formats (line 2: '2024-01-02', line 3: '03/04/2024')" in n for n in notes)
+    assert any("day and month cannot be told apart (line 3" in n for n in notes)
