@@ -69,3 +69,40 @@ def test_scenario_and_resume_together_are_refused(tmp_path):
     path.write_text("version: 1\nname: s\n")
     result = CliRunner().invoke(app, ["run", str(path), "--resume", str(folder)])
     assert result.exit_code == 2 and "not both" in result.output
+
+
+def _small_disk(tmp_path, size="300k"):
+    import os
+    import shutil
+    import subprocess
+
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("needs root to mount a small tmpfs")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    return disk
+
+
+def test_a_full_disk_stops_the_run_resumably_with_one_line(tmp_path):
+    import shutil
+    import subprocess
+
+    disk = _small_disk(tmp_path)
+    try:
+        path = tmp_path / "s.yaml"
+        path.write_text("version: 1\nname: s\npopulation: {size: 3000}\ntraffic: {daily_visitors: 500}\n"
+                        "policies: {a: {}, b: {waves: [{day: -2, channel: push}]}}\nrun: {replications: 12}\n")
+        result = CliRunner().invoke(app, ["run", str(path), "--results", str(disk), "-w", "1"])
+        assert result.exit_code != 0 and "Traceback" not in result.output
+        assert "No space left on device" in result.output and "--resume" in result.output
+        (folder,) = [p for p in disk.iterdir() if p.name.endswith(".incomplete")]
+        assert run_folder.RunFolder(folder).manifest()["status"] == "incomplete"
+        moved = tmp_path / "roomy" / folder.name
+        shutil.copytree(folder, moved)  # space is found: the run finishes where there is room
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+    resumed = sim.resume(moved)
+    assert resumed.folder.is_dir() and len(resumed.replications) == 24

@@ -138,8 +138,11 @@ class RunFolder:
         write_text(self.path / "manifest.json", json.dumps(manifest, indent=2))
 
     def stopped(self, wall_seconds: float) -> None:
-        """The run stopped early: keep the time spent, for the resumed run's total."""
-        self.write_manifest({**self.manifest(), "wall_seconds": wall_seconds})
+        """The run stopped early: keep the time spent, for the resumed run's total (if it fits)."""
+        try:
+            self.write_manifest({**self.manifest(), "wall_seconds": wall_seconds})
+        except OSError:
+            pass  # a full disk: the saved parts are what matters, and they are whole
 
     def scenario_raw(self) -> dict:
         return yaml.safe_load((self.path / "scenario.yaml").read_text(encoding="utf-8"))
@@ -165,6 +168,7 @@ class RunFolder:
         try:
             self._write_part(point, output)
         except OSError as exc:
+            shutil.rmtree(self.path / "parts" / f".{part_name(point, output.replication)}", ignore_errors=True)
             raise RunFolderError(f"{self.path}: cannot save replication {output.replication} "
                                  f"({exc.strerror or exc})") from None
 
