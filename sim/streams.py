@@ -19,6 +19,8 @@ OPERATIONS = 5
 ROLES = 6
 HOLDOUT = 7
 EXPERIMENT = 8
+STIMULATED = 9  # values, times and pull-forward of purchases marketing adds
+WAITING = 10  # purchases deferred from the pre-heat to the event day
 
 
 def generator(seed: int, replication: int, stream: int, *keys: int) -> np.random.Generator:

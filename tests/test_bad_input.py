@@ -57,6 +57,11 @@ CASES = [
      "no customer could be in this audience"),
     ("audience-empty-segments", HEAD + WAVE % ", audience: {segments: []}", "selects nobody"),
     ("audience-unknown-segment", HEAD + WAVE % ", audience: {segments: [vip]}", "vip"),
+    ("pull-forward-above-one", HEAD + "channels: {sms: {pull_forward: 1.5}}\n", "channels.sms.pull_forward"),
+    ("pull-forward-negative-on-wave", HEAD + WAVE % ", pull_forward: -0.2", "pull_forward"),
+    ("response-unreachable", HEAD + "channels: {sms: {response: 0.999}}\n" + WAVE % "",
+     "channels.sms.response: a response of 0.999"),
+    ("preheat-lost-above-one", HEAD + "traffic: {preheat_lost_share: 2}\n", "traffic.preheat_lost_share"),
     ("wave-outside-calendar", HEAD + (WAVE % "").replace("day: -3", "day: -300"), "calendar"),
     ("sweep-too-large", HEAD + "sweep:\n  population.size: [%s]\n  run.seed: [%s]\n"
      % (",".join(str(1000 * i) for i in range(1, 201)), ",".join(str(i) for i in range(100))),

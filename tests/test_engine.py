@@ -35,7 +35,9 @@ def test_poisson_inverse_is_monotone_in_the_mean():
 
 
 def one_category(size, **extra):
-    return {"size": size, "categories": {"only": {"share": 1.0, "cycle_days": 30, "order_value": 100}}, **extra}
+    """One category; every base customer a one-time buyer, so all are alive at the start (a fresh
+    cohort, as the BG/NBD closed forms assume)."""
+    return {"size": size, "new_share": 1.0, "categories": {"only": {"share": 1.0, "cycle_days": 30, "order_value": 100}}, **extra}
 
 
 @pytest.mark.parametrize("days", [28, 70])
@@ -56,9 +58,11 @@ def test_event_surge_follows_the_time_changed_closed_form():
     s = make_scenario(calendar={"start_day": -20, "end_day": 3},
                       population=one_category(100_000, buying={"r": 0.5, "alpha": 3.0, "a": 0.8, "b": 2.5}),
                       traffic={"daily_visitors": 0, "repeat_multiplier": 6.0, "preheat_days": 5,
-                               "preheat_multiplier": 0.5, "afterglow": [2.0], "hourly_shape": "double11"})
+                               "preheat_multiplier": 0.5, "preheat_lost_share": 0.0, "afterglow": [2.0],
+                               "hourly_shape": "double11"})
     b = s.population.buying
-    clock_weeks = float(Calendar.from_scenario(s).cum_buying[-1]) / 168
+    cal = Calendar.from_scenario(s)
+    clock_weeks = float(cal.cum_buying[-1] + cal.cum_waiting[-1]) / 168  # waiting shoppers buy on days 0-1
     per_customer = np.mean([simulate_replication(s, rep).metrics[0]["orders"] / 100_000 for rep in range(3)])
     assert per_customer == pytest.approx(bgnbd_expected(clock_weeks, b.r, b.alpha, b.a, b.b), rel=0.01)
 
@@ -66,7 +70,7 @@ def test_event_surge_follows_the_time_changed_closed_form():
 def test_category_mix_keeps_the_mean_rate():
     """Categories rescale rates around r/alpha: short-horizon orders ~ size * r/alpha * weeks."""
     s = make_scenario(calendar={"start_day": -2, "end_day": 0},
-                      population={"size": 200_000, "buying": {"r": 1.0, "alpha": 2.0, "a": 1.0, "b": 1e6}},
+                      population={"size": 200_000, "new_share": 1.0, "buying": {"r": 1.0, "alpha": 2.0, "a": 1.0, "b": 1e6}},
                       traffic={"daily_visitors": 0, **QUIET_TRAFFIC})
     orders = simulate_replication(s, 0).metrics[0]["orders"]
     expected = 200_000 * 0.5 * 3 / 7
@@ -88,7 +92,7 @@ def test_invariants_customers_orders_and_money():
     pop, m = engine.pop, simulate_replication(s, 0).metrics[0]
     # Nobody appears or disappears except by acquisition.
     assert m["customers_end"] == 5000 + m["new_buyers"]
-    assert m["alive_end"] + m["churned"] == m["customers_end"]
+    assert m["alive_start"] + m["new_buyers"] == m["alive_end"] + m["churned"]
     assert np.count_nonzero(pop.acquired & (pop.joined < engine.calendar.end)) == m["new_buyers"]
     # Every order belongs to a customer who had joined, inside the calendar.
     assert np.all(orders["time"] >= pop.joined[orders["customer"]] - 1e-9)

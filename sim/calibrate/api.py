@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate import bgnbd, gamma_gamma, pareto_nbd
-from sim.calibrate.categories import category_table
+from sim.calibrate.categories import category_table, main_category
 from sim.calibrate.holdout import score_holdout
 from sim.calibrate.mle import FitResult
 from sim.calibrate.orders import ColumnMap, Orders, read_orders
@@ -61,10 +61,12 @@ def _spend_warnings(orders: Orders, summary: Summary, corr: float) -> list[str]:
 
 
 def _customer_table(summary: Summary, bg: FitResult, gg: FitResult, horizon: float) -> pd.DataFrame:
-    """RFM scores and groups, P(alive), expected purchases and value over `horizon` units."""
+    """Per customer (customers.csv): the history x, t_x, T (in units), n_tx, spend, recency_days,
+    gg_x and gg_mean (count and mean value of positive repeat transactions), RFM scores and
+    group, P(alive), expected purchases and value over `horizon` units."""
     c = summary.customers
     bg_p = tuple(bg.params.values())
-    table = c[["x", "t_x", "T", "n_tx", "spend", "recency_days"]].copy()
+    table = c[["x", "t_x", "T", "n_tx", "spend", "recency_days", "gg_x", "gg_mean"]].copy()
     table = table.join(rfm_table(c["recency_days"], c["n_tx"], c["spend"]))
     table["p_alive"] = bgnbd.p_alive(bg_p, c["x"], c["t_x"], c["T"])
     table["expected_purchases"] = bgnbd.conditional_expected_purchases(
@@ -146,6 +148,9 @@ def calibrate(orders_path: str | Path, customer: str, date: str, amount: str,
     if horizon is None:
         horizon = summary.holdout_length if cal_end is not None else 52 * 7 / UNIT_DAYS[unit]
     customers = _customer_table(summary, bg, gg, horizon)
+    if category is not None:  # each customer's main category in the calibration period
+        in_cal = orders.table[orders.table["time"].dt.floor("D") <= summary.cal_end]
+        customers.insert(8, "category", main_category(in_cal).reindex(customers.index))
     holdout = score_holdout(summary, tuple(bg.params.values()), tuple(pn.params.values())) \
         if cal_end is not None else None
     cats = None

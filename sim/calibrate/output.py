@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sim.calibrate.population_file import write_population_file
 from sim.calibrate.report import write_calibration_report
+from sim.calibrate.transactions import UNIT_DAYS
 from sim.config.loader import file_sha256, population_checksum
 from sim.store.atomic import MARKER, atomic_folder, mark
 
@@ -20,7 +21,8 @@ CUSTOMERS_FILE = "customers.csv"
 def _write_all(result: CalibrationResult, folder: Path) -> None:
     result.customers.to_csv(folder / CUSTOMERS_FILE, index_label="customer_id")
     doc = {k: v for k, v in result.population.items() if k not in ("checksum", "customers_table")}
-    doc["customers_table"] = {"file": CUSTOMERS_FILE, "sha256": file_sha256(folder / CUSTOMERS_FILE)}
+    doc["customers_table"] = {"file": CUSTOMERS_FILE, "sha256": file_sha256(folder / CUSTOMERS_FILE),
+                              "unit_days": UNIT_DAYS[result.unit]}
     doc["checksum"] = population_checksum(doc)
     result.population.clear()
     result.population.update(doc)

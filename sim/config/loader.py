@@ -1,4 +1,5 @@
-"""Reading scenario files: YAML with line numbers, population files, readable errors."""
+"""Reading scenario files: YAML with line numbers, population files and their customer tables,
+readable errors."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from pydantic import ValidationError
@@ -15,9 +16,11 @@ from sim.errors import ScenarioError
 from sim.config import limits
 from sim.config.scenario import Scenario
 from sim.config.yaml_reader import YAMLProblem, read_yaml
+from sim.config.customers_table import CustomerRecords, TableProblem, customer_records
 
 _PATH_IN_MESSAGE = re.compile(r"^([A-Za-z_][\w]*(?:\.[\w]+)+): (.*)$", re.S)
 _POPULATION_KEYS = ("size", "segments", "categories", "buying", "spend")
+_UNIT_DAYS = {"day": 1.0, "week": 7.0}  # the calibration units (sim.calibrate.transactions)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -46,10 +49,23 @@ def scenario_from_dict(raw: dict[str, Any], source: str | Path = "<scenario>",
         raise ScenarioError(source, _describe(exc, lines or {})) from None
     except RecursionError:
         raise ScenarioError(source, ["nested too deeply to be a scenario"]) from None
-    too_big = limits.problems(scenario)
-    if too_big:
-        raise ScenarioError(source, too_big)
+    found = limits.problems(scenario)
+    if not found:
+        for check in _CHECKS:
+            found += check(scenario)
+    if found:
+        raise ScenarioError(source, found)
     return scenario
+
+
+_CHECKS: list[Callable[[Scenario], list[str]]] = []
+
+
+def register_check(check: Callable[[Scenario], list[str]]) -> None:
+    """Run `check` on every scenario validated from now on: it returns one line per problem
+    (with the field path). Features whose rules need more than the fields register one."""
+    if check not in _CHECKS:
+        _CHECKS.append(check)
 
 
 def _read_text(path: Path) -> str:
@@ -137,9 +153,12 @@ def _check_population_file(file: Path, data: dict, where: str, scenario_path: Pa
                                             "scenario's population section instead"])
     table = data.get("customers_table")
     if isinstance(table, dict) and (file.parent / str(table.get("file", ""))).is_file():
-        if file_sha256(file.parent / table["file"]) != table.get("sha256"):
-            raise ScenarioError(scenario_path, [f"{where}: {file.parent / table['file']} was edited after "
-                                                "calibration (its SHA-256 does not match the population file)"])
+        csv = file.parent / str(table["file"])
+        actual = file_sha256(csv)
+        if actual != table.get("sha256"):
+            raise ScenarioError(scenario_path, [f"{where}: {csv} was edited after calibration (its SHA-256 "
+                                                f"is {actual}; {file} expects {table.get('sha256')}); "
+                                                "calibrate again, or restore the table calibration wrote"])
 
 
 def _single_category(buying: dict, spend: dict) -> dict:
@@ -175,4 +194,49 @@ def _merge_population_file(raw: dict, scenario_path: Path, lines: dict[tuple, in
         merged["categories"] = {"all": _single_category(data["buying"], data["spend"])}
     merged.update({k: v for k, v in pop.items() if k != "from"})
     merged["from"] = str(file)
+    table = _table_settings(file, data, pop, where, scenario_path, lines)
+    if table is not None:
+        merged["customers_table"] = table
+        if merged.get("draw", "customers") == "customers" and "size" not in pop:
+            merged["size"] = len(_read_table(table, scenario_path, where).x)
     return {**raw, "population": merged}
+
+
+def _table_settings(file: Path, data: dict, pop: dict, where: str, scenario_path: Path,
+                    lines: dict[tuple, int]) -> dict | None:
+    """The `customers_table` setting for a population file's table (None if it has none).
+
+    The table must exist unless the scenario draws from the mixing laws; `draw: customers`
+    without a table is refused naming population.draw and the file.
+    """
+    table = data.get("customers_table")
+    draw = pop.get("draw")
+    line = lines.get(("population", "draw"))
+    at = f"population.draw (line {line})" if line else "population.draw"
+    if not isinstance(table, dict) or not table.get("file"):
+        if draw == "customers":
+            raise ScenarioError(scenario_path, [f"{at}: draw: customers needs the calibrated customers, but "
+                                                f"{file} has no customers_table; calibrate again with sim "
+                                                "calibrate, or use draw: mixing"])
+        return None
+    csv = file.parent / str(table["file"])
+    if not csv.is_file():
+        if draw == "mixing":
+            return None
+        raise ScenarioError(scenario_path, [f"{where}: {file} names the customers table {csv}, which is "
+                                            "missing; put it beside the population file, or set "
+                                            "population.draw: mixing to draw from the fitted laws"])
+    source = data.get("source")
+    unit = source.get("unit", "week") if isinstance(source, dict) else "week"
+    unit_days = table.get("unit_days", _UNIT_DAYS.get(unit, 7.0))
+    settings = {"file": str(csv), "sha256": table.get("sha256"), "unit_days": unit_days}
+    if draw != "mixing":
+        _read_table(settings, scenario_path, where)  # read once now: checks the columns, warms the cache
+    return settings
+
+
+def _read_table(settings: dict, scenario_path: Path, where: str) -> CustomerRecords:
+    try:
+        return customer_records(settings["file"], settings["sha256"], float(settings["unit_days"]))
+    except (TableProblem, OSError, TypeError, ValueError) as exc:
+        raise ScenarioError(scenario_path, [f"{where}: {exc}"]) from None

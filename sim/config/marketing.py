@@ -99,8 +99,9 @@ class Coupon(_Model):
 class Wave(_Model):
     """A scheduled send at `day`/`hour` to an audience through a channel, maybe with a coupon.
 
-    `intent: cart` (the default for pre-heat days -10..-1) makes responders add to cart and
-    order on day 0; `intent: order` makes them order within the channel's response time.
+    `intent: cart` (the default for pre-heat days -10..-1) makes its lift act on day 0 (the
+    responders add to cart and order on the event day); `intent: order` makes it act in the
+    channel's `response_hours` after the send.
     """
 
     day: int
@@ -109,6 +110,7 @@ class Wave(_Model):
     audience: Audience = Field(default_factory=Audience)
     coupon: Coupon | None = None
     intent: Literal["auto", "order", "cart"] = "auto"
+    pull_forward: Share | None = Field(None, description="overrides the channel's pull_forward")
     name: str | None = None
 
     @property
@@ -118,6 +120,12 @@ class Wave(_Model):
     @property
     def converts_on_event_day(self) -> bool:
         return self.intent == "cart" or (self.intent == "auto" and -10 <= self.day < 0)
+
+    def effect_window(self, response_hours: float) -> tuple[float, float]:
+        """Hours [start, end) in which this wave lifts its customers' buying."""
+        if self.converts_on_event_day and self.hour_abs < 0:
+            return 0.0, 24.0
+        return self.hour_abs, self.hour_abs + response_hours
 
 
 class Programme(_Model):
@@ -142,6 +150,7 @@ class Programme(_Model):
     channel: str = "sms"
     coupon: Coupon | None = None
     hour: Hour = 10
+    pull_forward: Share | None = Field(None, description="overrides the channel's pull_forward")
 
 
 class Policy(_Model):
@@ -181,11 +190,13 @@ class Policy(_Model):
         hours = []
         for wave in self.waves:
             hours.append(wave.hour_abs)
+            hours.extend(wave.effect_window(scenario.channels[wave.channel].response_hours))
             if wave.coupon:
                 hours.extend(wave.coupon.window(wave.hour_abs))
         cal = scenario.calendar
         for prog in self.programmes:
-            hours.extend(24.0 * d + prog.hour for d in range(cal.start_day, cal.end_day + 1))
+            span = scenario.channels[prog.channel].response_hours
+            hours.extend(24.0 * d + prog.hour + lag for d in range(cal.start_day, cal.end_day + 1) for lag in (0.0, span))
             if prog.coupon and prog.coupon.valid_days:
                 hours.extend(prog.coupon.window(cal.start_hour))
         return hours

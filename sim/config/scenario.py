@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from sim.config.base import Section
 
@@ -118,8 +118,26 @@ DEFAULT_CATEGORIES = {
 }
 
 
+class CustomersTable(_Model):
+    """The per-customer table of a calibrated population file (`customers.csv`; set by the loader).
+
+    `file` is the table's path, `sha256` its content hash as calibration wrote it, and
+    `unit_days` the length in days of the time unit of its t_x and T columns.
+    """
+
+    file: Path
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    unit_days: Positive = 7.0
+
+
 class PopulationSettings(_Model):
-    """Existing customers at the calendar start, and the mixing laws new buyers share."""
+    """Existing customers at the calendar start, and the mixing laws new buyers share.
+
+    `draw: customers` (the default when the population file has a customers table) simulates
+    the calibrated customers themselves, each from its posterior given its history; a `size`
+    other than the table's count resamples them with replacement. `draw: mixing` draws
+    customers from the mixing laws (`buying`, `spend`, `segments`, `categories`).
+    """
 
     from_: Path | None = Field(None, alias="from", description="a population file from sim calibrate")
     size: Annotated[int, Field(gt=0)] = 10_000
@@ -130,6 +148,32 @@ class PopulationSettings(_Model):
     spend: Spend = Field(default_factory=Spend)
     coupon_sensitivity: Positive = Field(
         2.0, description="Gamma shape of customers' coupon sensitivity (mean 1); smaller = more varied")
+    coupon_value_elasticity: Annotated[float, Field(ge=0.0)] = Field(
+        0.5, description="sensitivity ~ (mean order value)^-e, renormalised to mean 1: lower-value "
+                         "customers respond more to coupons; 0 = independent of value")
+    customers_table: CustomersTable | None = Field(
+        None, description="the calibrated customers (filled in from the population file)")
+    draw: Literal["customers", "mixing"] = Field(
+        "mixing", description="customers: the calibrated customers one by one; mixing: draws from the "
+                              "mixing laws (default customers when there is a customers table)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_draw(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("draw") is None:
+            data = {**data, "draw": "customers" if data.get("customers_table") is not None else "mixing"}
+        return data
+
+    @field_validator("draw")
+    @classmethod
+    def _draw_needs_table(cls, v: str, info: ValidationInfo) -> str:
+        if v == "customers" and info.data.get("customers_table") is None:
+            source = info.data.get("from_")
+            named = f"the population file {source} has no customers table" if source else \
+                "there is no population file with a customers table (population.from)"
+            raise ValueError(f"draw: customers simulates calibrated customers one by one, but {named}; "
+                             "calibrate again with sim calibrate, or use draw: mixing")
+        return v
 
     @field_validator("segments")
     @classmethod
@@ -171,6 +215,9 @@ class Traffic(_Model):
     hourly_shape: Literal["double11", "ordinary", "flat"] | Annotated[list[Annotated[float, Field(ge=0.0)]], Field(min_length=24, max_length=24)] = "double11"
     preheat_days: Annotated[int, Field(ge=0)] = Field(7, description="days before day 0 in which shoppers wait")
     preheat_multiplier: Annotated[float, Field(ge=0.0)] = Field(0.8, description="buying intensity while waiting")
+    preheat_lost_share: Share = Field(
+        0.1, description="share of the purchases shoppers defer in the pre-heat that never happen; the rest "
+                         "are placed on days 0-1")
     afterglow: list[Annotated[float, Field(ge=0.0)]] = Field(
         default_factory=lambda: [1.8, 1.3, 1.1], description="multipliers on days 1, 2, ... after the event"
     )

@@ -16,20 +16,25 @@ HORIZONS_DAYS = (2, 10, 30)
 
 MARKETING_METRICS = (
     "messages", "message_cost", "opt_outs", "responses", "add_to_cart", "coupons_issued", "coupons_redeemed",
-    "redemption_rate", "coupon_cost", "marketing_spend", "assigned", "held_out",
-    "incremental_orders", "incremental_gmv", "incremental_net_profit", "roms",
+    "redemption_rate", "coupon_cost", "subsidy", "marketing_spend", "pulled_forward_orders", "assigned",
+    "held_out", "incremental_orders", "incremental_gmv", "incremental_net_profit", "roms",
 )
-"""Per replication and policy; money in yuan. Incremental figures compare customers assigned
-to the policy's actions with their randomly held-out twins, after first exposure, scaled to
-the assigned group; they are NaN without a holdout. roms = incremental GMV / marketing spend.
-add_to_cart counts the responders to pre-heat sends, whose orders are placed on day 0."""
+"""Per replication and policy; money in yuan. `responses` are the stimulated orders (those the
+marketing lift added: the counterfactual difference on the same random draws), attributed to
+the last send that lifted the customer; `add_to_cart` those of them placed on day 0 after a
+pre-heat send. `subsidy` is the coupon cost spent on orders that would have happened anyway;
+`pulled_forward_orders` the stimulated orders taken from the customer's later purchases.
+Incremental figures compare customers assigned to the policy's actions with their randomly
+held-out twins, after first exposure, scaled to the assigned group; they are NaN without a
+holdout. roms = incremental GMV / marketing spend."""
 
 
-def marketing_metrics(rt: PolicyRuntime | None, orders: OrderTable, n: int) -> dict[str, float]:
+def marketing_metrics(rt: PolicyRuntime | None, orders: OrderTable, n: int, pulled_forward: int = 0) -> dict[str, float]:
     """The MARKETING_METRICS of one policy in one replication."""
     if rt is None:
         return {m: (np.nan if m in ("redemption_rate", "incremental_orders", "incremental_gmv",
                                     "incremental_net_profit", "roms") else 0.0) for m in MARKETING_METRICS}
+    attribute_responses(rt, orders)
     ch = rt.mailbox.stats.values()
     cp = rt.coupons.stats.values()
     message_cost = float(sum(s.cost for s in ch))
@@ -42,15 +47,45 @@ def marketing_metrics(rt: PolicyRuntime | None, orders: OrderTable, n: int) -> d
         "message_cost": message_cost,
         "opt_outs": float(sum(s.opt_outs for s in ch)),
         "responses": float(sum(s.responses for s in ch)),
-        "add_to_cart": float(rt.carts),
+        "add_to_cart": float(rt.cart_orders),
         "coupons_issued": float(issued),
         "coupons_redeemed": float(redeemed),
         "redemption_rate": redeemed / issued if issued else np.nan,
         "coupon_cost": coupon_cost,
+        "subsidy": float(orders.coupon[~orders.stimulated].sum()),
         "marketing_spend": spend,
+        "pulled_forward_orders": float(pulled_forward),
         **lift,
         "roms": lift["incremental_gmv"] / spend if spend > 0 else np.nan,
     }
+
+
+def attribute_responses(rt: PolicyRuntime, orders: OrderTable) -> None:
+    """Give each stimulated order to the last send that lifted its customer before it (per
+    channel in `mailbox.stats`, and the day-0 orders after pre-heat sends in `cart_orders`)."""
+    rt.cart_orders = 0
+    for stats in rt.mailbox.stats.values():
+        stats.responses = 0
+    touches = [t for t in rt.touches if len(t.customers)]
+    stim = orders.stimulated
+    if not touches or not stim.any():
+        return
+    cust = np.concatenate([t.customers for t in touches])
+    start = np.concatenate([np.full(len(t.customers), t.effect_start) for t in touches])
+    which = np.concatenate([np.full(len(t.customers), i) for i, t in enumerate(touches)])
+    lo = min(float(start.min()), float(orders.time.min()))
+    span = max(float(start.max()), float(orders.time.max())) - lo + 1.0
+    key = cust * span + (start - lo)
+    by = np.argsort(key, kind="stable")
+    key, cust, which = key[by], cust[by], which[by]
+    oc, ot = orders.customer[stim], orders.time[stim]
+    pos = np.searchsorted(key, oc * span + (ot - lo), side="right") - 1
+    ok = (pos >= 0) & (cust[np.maximum(pos, 0)] == oc)
+    counts = np.bincount(which[pos[ok]], minlength=len(touches))
+    for t, k in zip(touches, counts):
+        rt.mailbox.stats[t.channel].responses += int(k)
+        if t.cart:
+            rt.cart_orders += int(k)
 
 
 def _holdout_lift(rt: PolicyRuntime, orders: OrderTable, n: int) -> dict[str, float]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from sim.config.loader import register_check
 from sim.marketing.evaluation import channel_table, coupon_table, marketing_metrics, repurchase_table
+from sim.marketing.response import response_problems
 from sim.marketing.runtime import PolicyRuntime
 from sim.model.plugins import EngineView, Measured, Plugin, Setting, register
 
@@ -20,10 +22,11 @@ class Marketing:
 
     def measure(self, setting: Setting, engine: EngineView, orders, plugins: list[Plugin]) -> Measured:
         rt = next((p for p in plugins if isinstance(p, PolicyRuntime)), None)
-        metrics = marketing_metrics(rt, orders, len(engine.pop))
+        metrics = marketing_metrics(rt, orders, len(engine.pop), engine.pulled_forward)
         tables = {"channels": channel_table(rt), "coupons": coupon_table(rt),
                   "repurchase": repurchase_table(rt, orders, setting.calendar.end, engine.pop.segment)}
         return Measured(metrics, tables, cost=metrics["message_cost"])
 
 
 register(Marketing())
+register_check(response_problems)

@@ -1,4 +1,4 @@
-"""Sending a message: reach, cost, fatigue, opt-out, response and the orders it induces."""
+"""Sending a message: reach, cost, fatigue, opt-out, and how strongly it lifts each customer."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class ChannelStats:
     messages: int = 0
     cost: float = 0.0
     opt_outs: int = 0
-    responses: int = 0
+    responses: int = 0  # stimulated orders attributed to the channel (last touch), filled when measured
     churned: int = 0
 
 
@@ -28,14 +28,14 @@ class Send:
     channel: Channel
     reached: np.ndarray  # customers the message actually reaches
     t: float
-    coupon_lift: np.ndarray | None = None  # response multiplier of each reached customer
 
 
 @dataclass
 class Outcome:
-    """What one send did: who responded, who opted out, who was driven away."""
+    """What one send did: how strongly each reached customer's buying is lifted, who opted
+    out, who was driven away."""
 
-    responders: np.ndarray
+    weight: np.ndarray  # per reached customer: segment factor x fatigue damping of the lift
     opted_out: np.ndarray
     churned: np.ndarray
 
@@ -64,18 +64,15 @@ class Mailbox:
         return self.fatigue[customers] * np.exp(-(t - self.fatigue_at[customers]) / (24.0 * window_days))
 
     def deliver(self, send: Send, response_scale: np.ndarray, alive: np.ndarray, u: np.ndarray) -> Outcome:
-        """Play one send with uniforms u (3 x population): response, opt-out, churn.
+        """Play one send with uniforms u (3 x population): lift weights, opt-out, churn.
 
-        `response_scale` multiplies the channel's response for each reached customer (segment factors);
-        recent touches damp it; only customers still buying (`alive`) respond or churn.
-        Costs are per message reached.
+        `response_scale` multiplies the channel's lift for each reached customer (segment
+        factors); recent touches damp it; only customers still buying (`alive`) churn.
+        Costs are per message reached. (u[0] is kept for the response stream's layout.)
         """
         ch, reached = send.channel, send.reached
         recent = self.recent_touches(reached, send.t, ch.fatigue_window_days)
-        p = ch.response * response_scale * ch.fatigue_decay ** recent
-        if send.coupon_lift is not None:
-            p = p * send.coupon_lift
-        responders = reached[(u[0, reached] < np.minimum(p, 1.0)) & alive[reached]]
+        weight = response_scale * ch.fatigue_decay ** recent
         opted = reached[u[1, reached] < np.minimum(ch.opt_out_per_touch * (1.0 + recent), 1.0)]
         worn = recent >= ch.fatigue_threshold
         churned = reached[worn & (u[2, reached] < ch.churn_per_touch) & alive[reached]]
@@ -86,6 +83,5 @@ class Mailbox:
         s.messages += len(reached)
         s.cost += len(reached) * ch.cost
         s.opt_outs += len(opted)
-        s.responses += len(responders)
         s.churned += len(churned)
-        return Outcome(responders, opted, churned)
+        return Outcome(weight, opted, churned)

@@ -3,8 +3,9 @@
 A wave process sleeps until its hour, brings the population up to date, selects its
 audience, holds out the policy's holdout share, and sends. A programme process wakes daily,
 enrols customers on its trigger and sends each enrolled customer's next cycle when due.
-Sends reach customers, issue coupons, book the orders responders will place, and may opt
-customers out or drive them away (see sim.marketing.messaging).
+Sends reach customers, issue coupons, lift the reached customers' own buying for the send's
+effect window (see sim.marketing.response), and may opt customers out or drive them away
+(see sim.marketing.messaging).
 """
 
 from __future__ import annotations
@@ -18,11 +19,23 @@ from sim.model.engine import Engine, Plugin
 from sim.marketing.audience import select
 from sim.marketing.coupons import CouponBook
 from sim.marketing.messaging import Mailbox, Send
+from sim.marketing.response import Lifts, lift_for, reference_purchases
 from sim.config.marketing import Coupon, Policy, Programme, Wave
 from sim.config.scenario import Scenario
 from sim.vocabulary import SEGMENTS
 
 _WAVE, _PROGRAMME = 0, 1
+
+
+@dataclass(frozen=True)
+class Touch:
+    """Customers a send reached and lifted, from `effect_start` on (for attributing orders)."""
+
+    action: str
+    channel: str
+    effect_start: float
+    customers: np.ndarray
+    cart: bool
 
 
 @dataclass(frozen=True)
@@ -49,7 +62,10 @@ class PolicyRuntime(Plugin):
         self.coupons = CouponBook(sensitivity)
         self.exposures: list[Exposure] = []
         self.first_exposed = np.full(n, np.inf)
-        self.carts = 0  # pre-heat responders who added to cart, to buy on day 0
+        self.lifts = Lifts()
+        self.touches: list[Touch] = []
+        self.cart_orders = 0  # stimulated day-0 orders after pre-heat sends (set when measured)
+        self.coupon_pull = np.zeros(n)  # pull-forward share of the held coupon's extra buying
         self.engine: Engine | None = None
         self._categories = list(scenario.population.categories)
 
@@ -61,8 +77,20 @@ class PolicyRuntime(Plugin):
         for j, prog in enumerate(self.policy.programmes):
             engine.env.process(self._programme(j, prog))
 
-    def intensity(self, t0: float) -> np.ndarray | None:
-        return self.coupons.intensity(t0) if self.coupons.stats else None
+    def lift(self, t0: float, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Message lifts times coupon lifts at hour t0, with their pull-forward share."""
+        message = self.lifts.at(t0, n)
+        if not self.coupons.stats:
+            return message
+        coupon = _pad(self.coupons.intensity(t0), n, 1.0)
+        coupon_pull = _pad(self.coupon_pull, n, 0.0)
+        if message is None:
+            return coupon, coupon_pull
+        lift, pull = message
+        c, m = coupon - 1.0, lift - 1.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(c + m > 0, (c * coupon_pull + m * pull) / (c + m), 0.0)
+        return coupon * lift, share
 
     def redeem(self, customer, time, value):
         return self.coupons.redeem(customer, time, value)
@@ -74,8 +102,11 @@ class PolicyRuntime(Plugin):
         yield env.timeout(max(wave.hour_abs - env.now, 0.0))
         self.engine.advance(env.now)
         audience = select(wave.audience, self.engine.pop, env.now, self._categories)
+        channel = self.scenario.channels[wave.channel]
+        window = wave.effect_window(channel.response_hours)
+        pull = channel.pull_forward if wave.pull_forward is None else wave.pull_forward
         self._send(wave.name or f"wave{i + 1}_d{wave.day}", wave.channel, audience, wave.coupon,
-                   wave.converts_on_event_day, key=(_WAVE, i))
+                   window, pull, key=(_WAVE, i))
 
     def _programme(self, j: int, prog: Programme):
         """Wake daily: enrol on the trigger, stop on purchase, send the cycles that are due."""
@@ -99,7 +130,10 @@ class PolicyRuntime(Plugin):
             due = np.flatnonzero((next_due <= t + 1e-9) & (sent < prog.cycles))
             sent[due] += 1
             next_due[due] += 24.0 * prog.every_days
-            self._send(prog.name, prog.channel, due, prog.coupon, False, key=(_PROGRAMME, j, day - cal.start_day))
+            channel = self.scenario.channels[prog.channel]
+            pull = channel.pull_forward if prog.pull_forward is None else prog.pull_forward
+            self._send(prog.name, prog.channel, due, prog.coupon, (t, t + channel.response_hours), pull,
+                       key=(_PROGRAMME, j, day - cal.start_day))
 
     def _triggered(self, prog: Programme, day: int, t: float) -> tuple[np.ndarray, np.ndarray | None]:
         """Customers meeting the programme's trigger at hour t, and when they met it."""
@@ -123,7 +157,7 @@ class PolicyRuntime(Plugin):
 
     # --- one send ---------------------------------------------------------------------------
     def _send(self, action: str, channel_name: str, audience: np.ndarray, coupon: Coupon | None,
-              cart: bool, key: tuple[int, ...]) -> None:
+              window: tuple[float, float], pull: float, key: tuple[int, ...]) -> None:
         engine, pop, t = self.engine, self.engine.pop, self.engine.env.now
         if self.members is not None:
             audience = audience[self.members[audience]]
@@ -137,28 +171,22 @@ class PolicyRuntime(Plugin):
         channel = self.scenario.channels[channel_name]
         u = streams.generator(engine.seed, engine.replication, streams.MARKETING, *key).random((5, len(pop)))
         reached = assigned[u[0, assigned] < channel.reach]
-        lift, start = None, np.full(len(reached), t)
         if coupon is not None:
-            got = np.zeros(len(pop), dtype=bool)
-            got[self.coupons.issue(action, coupon, reached, t, order=u[4, reached])] = True
-            lift = np.where(got[reached], self.coupons.lift[reached], 1.0)
-            start = np.where(got[reached], np.maximum(self.coupons.start[reached], t), t)
+            got = self.coupons.issue(action, coupon, reached, t, order=u[4, reached])
+            self.coupon_pull[got] = pull
         scale = self._segment_scale(channel_name)[pop.segment[reached]]
-        outcome = self.mailbox.deliver(Send(channel_name, channel, reached, t, lift), scale,
-                                       pop.remaining > 0, u[1:4])
-        rng = streams.generator(engine.seed, engine.replication, streams.MARKETING, *key, 1)
-        responders = outcome.responders
-        if cart and t < 0:
-            self.carts += len(responders)
-            cal = engine.calendar
-            g0, g1 = cal.clock(0.0), cal.clock(24.0)
-            times = cal.clock_inverse(g0 + rng.random(len(responders)) * (g1 - g0))
-        else:
-            first = start[np.searchsorted(reached, responders)]
-            times = first + rng.random(len(responders)) * channel.response_hours
-        engine.order_later(responders, times)
+        outcome = self.mailbox.deliver(Send(channel_name, channel, reached, t), scale, pop.remaining > 0, u[1:4])
+        buying = self.scenario.population.buying
+        lift = lift_for(channel.response, reference_purchases(engine.calendar, buying.r / buying.alpha, window))
+        self.lifts.add(reached, lift * outcome.weight, window, pull)
+        self.touches.append(Touch(action, channel_name, window[0], reached, window[0] > t))
         engine.churn(outcome.churned, t)
 
     def _segment_scale(self, channel_name: str) -> np.ndarray:
         factors = self.scenario.channels[channel_name].segment_response
         return np.array([factors.get(s, 1.0) for s in SEGMENTS])
+
+
+def _pad(values: np.ndarray, n: int, fill: float) -> np.ndarray:
+    """`values` extended to n customers with `fill` (for customers who joined since)."""
+    return values if len(values) >= n else np.concatenate([values, np.full(n - len(values), fill)])

@@ -6,6 +6,11 @@ cumulative "buying clock" G; a customer's expected purchases over [t0, t1) are t
 lambda_i * boost_i * (G(t1) - G(t0)), and order times inside the interval are drawn by
 inverting G. That is what lets the engine draw a whole population at once between two
 changes, with the day-0 hourly surge included exactly.
+
+In the pre-heat (`traffic.preheat_days` before day 0) shoppers buy at `preheat_multiplier`
+of their rate because they wait for the sale. The intensity they withhold, (1 - multiplier)
+of an ordinary day, is integrated into a second clock W; the engine turns the purchases it
+would have produced into purchases on days 0-1 (less `preheat_lost_share`).
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ class Calendar:
     conversion: np.ndarray
     discount: np.ndarray
     cum_buying: np.ndarray
+    cum_waiting: np.ndarray  # integrated intensity withheld in the pre-heat, same grid as cum_buying
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> Calendar:
@@ -57,17 +63,20 @@ class Calendar:
         days = np.arange(cal.start_day, cal.end_day + 1)
         day_buy = np.ones(len(days))
         day_visit = np.ones(len(days))
+        day_wait = np.zeros(len(days))
         for i, d in enumerate(days):
             if d == 0:
                 day_buy[i] = traffic.repeat_multiplier
                 day_visit[i] = traffic.event_multiplier
             elif -traffic.preheat_days <= d < 0:
                 day_buy[i] = traffic.preheat_multiplier
+                day_wait[i] = max(1.0 - traffic.preheat_multiplier, 0.0)
             elif 1 <= d <= len(traffic.afterglow):
                 day_buy[i] = day_visit[i] = traffic.afterglow[d - 1]
         for w in cal.season:
             mask = (days >= w.start_day) & (days <= w.end_day)
             day_buy[mask] *= w.multiplier
+            day_wait[mask] *= w.multiplier
         ordinary = hourly_shape("flat" if traffic.hourly_shape == "flat" else "ordinary")
         event = hourly_shape(traffic.hourly_shape)
         shapes = np.where((days == 0)[:, None], event[None, :], ordinary[None, :])
@@ -78,7 +87,8 @@ class Calendar:
         conversion = np.where(is_event, event_conv, traffic.conversion)
         discount = np.where(is_event, scenario.economics.event_discount, 0.0)
         cum = np.concatenate([[0.0], np.cumsum(buying)])
-        return cls(cal.start_hour, cal.end_hour, buying, visitors, conversion, discount, cum)
+        waiting = np.concatenate([[0.0], np.cumsum((day_wait[:, None] * shapes).ravel())])
+        return cls(cal.start_hour, cal.end_hour, buying, visitors, conversion, discount, cum, waiting)
 
     @property
     def hours(self) -> int:
@@ -87,6 +97,10 @@ class Calendar:
     def clock(self, t: np.ndarray | float) -> np.ndarray:
         """G(t): integrated buying multiplier from the start up to hour t (piecewise linear)."""
         return np.interp(np.asarray(t, dtype=float) - self.start, np.arange(self.hours + 1), self.cum_buying)
+
+    def waiting_clock(self, t: np.ndarray | float) -> np.ndarray:
+        """W(t): integrated pre-heat intensity withheld by waiting shoppers up to hour t."""
+        return np.interp(np.asarray(t, dtype=float) - self.start, np.arange(self.hours + 1), self.cum_waiting)
 
     def clock_inverse(self, g: np.ndarray) -> np.ndarray:
         """The hour t at which G(t) = g; hours with zero intensity are skipped over."""

@@ -47,11 +47,19 @@ def poisson_inverse(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     return n
 
 
+def _rank_within(counts: np.ndarray) -> np.ndarray:
+    """0, 1, ..., k-1 for each group of k repeated entries (np.repeat's layout)."""
+    total = int(counts.sum())
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total) - starts
+
+
 class Engine:
     """Simulates one policy over the calendar on a private copy of the population."""
 
     def __init__(self, calendar: Calendar, population: Customers, first_value: np.ndarray,
-                 spend_shape: float, seed: int, replication: int, plugins: Sequence[Plugin] = ()):
+                 spend_shape: float, seed: int, replication: int, plugins: Sequence[Plugin] = (),
+                 preheat_lost_share: float = 0.0):
         self.env = simpy.Environment(initial_time=calendar.start)
         self.calendar = calendar
         self.pop = population
@@ -63,7 +71,11 @@ class Engine:
         self.drawn_to = calendar.start
         self.orders = OrderLog.empty()
         self.churned_at = np.full(len(population), np.nan)
-        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.owed = np.zeros(len(population), dtype=np.int64)  # later purchases pulled forward
+        self.pulled_forward = 0
+        self.waited = 0
+        self.preheat_lost_share = preheat_lost_share
+        self._pending: list[tuple[np.ndarray, np.ndarray, bool]] = []
 
     def run(self, change_hours: list[float]) -> None:
         """Run the SimPy calendar to the end, stepping the population at each change hour."""
@@ -73,11 +85,15 @@ class Engine:
         self.env.run(until=self.calendar.end)
         self.advance(self.calendar.end)
 
-    def order_later(self, customer: np.ndarray, time: np.ndarray) -> None:
-        """Book orders that customers will place at the given hours, if still active then."""
+    def order_later(self, customer: np.ndarray, time: np.ndarray, natural: bool = False) -> None:
+        """Book orders that customers will place at the given hours, if still active then.
+
+        `natural` orders are the customer's own purchases placed later (they use up a dropout
+        chance); the others are extra (a pre-sale balance).
+        """
         keep = time < self.calendar.end
         if keep.any():
-            self._pending.append((customer[keep], time[keep]))
+            self._pending.append((customer[keep], time[keep], natural))
 
     def churn(self, customer: np.ndarray, t: float) -> None:
         """Customers stop buying from hour t on (e.g. driven away by over-messaging)."""
@@ -102,44 +118,122 @@ class Engine:
         rng = streams.generator(self.seed, self.replication, streams.ORDERS, key)
         pop = self.pop
         self._first_orders(t0, t1)
-        self._pending_orders(t1, rng)
+        self._pending_orders(t1, streams.generator(self.seed, self.replication, streams.ORDERS, key, 1))
         idx = np.flatnonzero((pop.remaining > 0) & (pop.joined < t1))
-        g_start = self.calendar.clock(np.maximum(pop.joined[idx], t0))
-        g_end = float(self.calendar.clock(t1))
+        start = np.maximum(pop.joined[idx], t0)
+        g_start = self.calendar.clock(start)
+        span = float(self.calendar.clock(t1)) - g_start
         rate = pop.lam[idx]
+        lift = pull = None
         for plugin in self.plugins:
             boost = plugin.intensity(t0)
             if boost is not None:
                 rate = rate * boost[idx]
-        count = np.minimum(poisson_inverse(u_all[idx], rate * (g_end - g_start)), pop.remaining[idx])
-        buyers, k = idx[count > 0], count[count > 0]
-        who = np.repeat(buyers, k)
-        g0 = np.repeat(g_start[count > 0], k)
-        times = self.calendar.clock_inverse(g0 + rng.random(len(who)) * (g_end - g0))
-        self._record(who, times, rng, buyers=buyers)
+            lifted = plugin.lift(t0, len(pop))
+            if lifted is not None:
+                lift = lifted[0][idx] if lift is None else lift * lifted[0][idx]
+                pull = lifted[1][idx]
+        u = u_all[idx]
+        natural = poisson_inverse(u, rate * span)
+        total = natural.copy()
+        if lift is not None:
+            up = np.flatnonzero(lift > 1.0)
+            total[up] = poisson_inverse(u[up], rate[up] * lift[up] * span[up])
+        mean = rate * span if lift is None else rate * span * lift
+        self._defer_waiting(idx, u, rate, mean, total, start, t1, key)
+        owed = self.owed[idx]
+        repaid = np.minimum(owed, natural)
+        self.owed[idx] -= repaid
+        stimulated = total - natural
+        natural = np.minimum(natural - repaid, pop.remaining[idx])
+        pulled = np.zeros_like(stimulated)
+        srng = streams.generator(self.seed, self.replication, streams.STIMULATED, key)
+        has = np.flatnonzero(stimulated > 0)
+        if has.size:
+            pulled[has] = np.minimum(srng.binomial(stimulated[has], pull[has]), pop.remaining[idx[has]] - natural[has])
+            self.owed[idx[has]] += pulled[has]
+            self.pulled_forward += int(pulled.sum())
+        # Natural orders first (their values and times are the same under every policy), then
+        # the stimulated ones from a stream of their own; pulled-forward ones use a dropout chance.
+        who = np.repeat(idx, natural)
+        g0 = np.repeat(g_start, natural)
+        times = self.calendar.clock_inverse(g0 + rng.random(len(who)) * (np.repeat(span, natural)))
+        values = self._values(who, rng)
+        s_who = np.repeat(idx[has], stimulated[has])
+        s_g0 = np.repeat(g_start[has], stimulated[has])
+        s_times = self.calendar.clock_inverse(s_g0 + srng.random(len(s_who)) * np.repeat(span[has], stimulated[has]))
+        s_values = self._values(s_who, srng)
+        s_uses = np.repeat(pulled[has], stimulated[has]) > _rank_within(stimulated[has])
+        who, times = np.concatenate([who, s_who]), np.concatenate([times, s_times])
+        uses = np.concatenate([np.ones(len(values), bool), s_uses])
+        keep = self._before_dropout(idx, natural + pulled, who, times, uses)
+        self._record(who[keep], times[keep], np.concatenate([values, s_values])[keep],
+                     stimulated=np.concatenate([np.zeros(len(values), bool), np.ones(len(s_who), bool)])[keep],
+                     uses_chance=uses[keep])
         self.drawn_to = t1
 
-    def _record(self, who: np.ndarray, times: np.ndarray, rng: np.random.Generator, induced: bool = False,
-                buyers: np.ndarray | None = None) -> None:
-        """Book repeat orders: values, coupons, counts, dropout and last-order times.
+    def _before_dropout(self, idx: np.ndarray, used: np.ndarray, who: np.ndarray, times: np.ndarray,
+                        uses: np.ndarray) -> np.ndarray:
+        """Mask of the stretch's orders placed before their customer dropped out in it.
 
-        `buyers`, the distinct customers in `who`, saves a sort when the caller knows them.
+        A customer who uses their last purchase chance in the stretch drops out right after
+        that order; purely stimulated orders drawn later in the stretch do not happen.
+        """
+        last = idx[used >= self.pop.remaining[idx]]
+        last = last[used[used >= self.pop.remaining[idx]] > 0]
+        if not last.size:
+            return np.ones(len(who), dtype=bool)
+        dies_at = np.full(len(self.pop), np.inf)
+        dying = np.isin(who, last) & uses
+        dies_at[last] = -np.inf
+        np.maximum.at(dies_at, who[dying], times[dying])
+        return uses | (times <= dies_at[who])
+
+    def _values(self, who: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """List values of new orders: the customer's mean value times Gamma(p, p) noise, yuan."""
+        return self.pop.value[who] * rng.gamma(self.spend_shape, 1.0, len(who)) / self.spend_shape
+
+    def _defer_waiting(self, idx: np.ndarray, u: np.ndarray, rate: np.ndarray, mean: np.ndarray,
+                       total: np.ndarray, start: np.ndarray, t1: float, key: int) -> None:
+        """Turn the purchases pre-heat shoppers withhold into orders on days 0-1 (less those lost).
+
+        Coupled by the same uniforms: the deferred purchases are those the customer would add
+        at the undamped intensity (`mean` is the stretch's expected purchases, `total` its count).
+        """
+        if t1 > 0.0:
+            return
+        wait = self.calendar.waiting_clock(t1) - self.calendar.waiting_clock(start)
+        some = np.flatnonzero(wait > 0)
+        if not some.size:
+            return
+        deferred = poisson_inverse(u[some], mean[some] + rate[some] * wait[some]) - total[some]
+        rng = streams.generator(self.seed, self.replication, streams.WAITING, key)
+        kept = rng.binomial(np.maximum(deferred, 0), 1.0 - self.preheat_lost_share)
+        self.waited += int(kept.sum())
+        who = np.repeat(idx[some], kept)
+        cal = self.calendar
+        g0, g1 = cal.clock(0.0), cal.clock(48.0)
+        self.order_later(who, cal.clock_inverse(g0 + rng.random(len(who)) * (g1 - g0)), natural=True)
+
+    def _record(self, who: np.ndarray, times: np.ndarray, values: np.ndarray, *, induced: bool = False,
+                stimulated: np.ndarray | bool = False, uses_chance: np.ndarray | bool = True) -> None:
+        """Book repeat orders: coupons, counts, dropout and last-order times.
+
+        `uses_chance` marks the orders that use up one of the customer's purchases before
+        dropping out: natural ones and pulled-forward ones, not purely incremental ones.
         """
         pop = self.pop
-        values = pop.value[who] * rng.gamma(self.spend_shape, 1.0, len(who)) / self.spend_shape
         coupon = np.zeros(len(who))
         for plugin in self.plugins:
             values, off = plugin.redeem(who, times, values)
             if off is not None:
                 coupon += off
-        self.orders.add(who, times, values, coupon, induced=induced)
-        if not induced:
-            # A response order does not use up a dropout chance: dropout-after-purchase belongs
-            # to the natural buying process, and counting it would make marketing look like churn.
-            np.add.at(pop.remaining, who, -1)
+        self.orders.add(who, times, values, coupon, induced=induced, stimulated=stimulated)
+        uses = np.broadcast_to(np.asarray(uses_chance), who.shape)
+        np.add.at(pop.remaining, who[uses], -1)
         np.add.at(pop.orders, who, 1)
         np.maximum.at(pop.last_order, who, times)
-        buyers = np.unique(who) if buyers is None else buyers
+        buyers = np.unique(who)
         died = buyers[pop.remaining[buyers] == 0]
         self.churned_at[died] = pop.last_order[died]
 
@@ -147,20 +241,23 @@ class Engine:
         """Realise booked orders due before t1, one per customer per round, while customers last."""
         if not self._pending:
             return
-        customer = np.concatenate([c for c, _ in self._pending])
-        time = np.concatenate([t for _, t in self._pending])
+        customer = np.concatenate([c for c, _, _ in self._pending])
+        time = np.concatenate([t for _, t, _ in self._pending])
+        natural = np.concatenate([np.full(len(c), k) for c, _, k in self._pending])
         due = time < t1
-        self._pending = [(customer[~due], time[~due])] if (~due).any() else []
-        customer, time = customer[due], time[due]
+        rest = ~due
+        self._pending = [(customer[rest], time[rest], natural[rest])] if rest.any() else []
+        customer, time, natural = customer[due], time[due], natural[due]
         while customer.size:
             _, first = np.unique(customer, return_index=True)
-            who, when = customer[first], time[first]
+            who, when, kind = customer[first], time[first], natural[first]
             active = self.pop.remaining[who] > 0
             if active.any():
-                self._record(who[active], when[active], rng, induced=True)
+                who, when, kind = who[active], when[active], kind[active]
+                self._record(who, when, self._values(who, rng), induced=True, uses_chance=kind)
             rest = np.ones(len(customer), dtype=bool)
             rest[first] = False
-            customer, time = customer[rest], time[rest]
+            customer, time, natural = customer[rest], time[rest], natural[rest]
 
     def _admit(self, t0: float, t1: float) -> None:
         """Add the newcomers plugins bring in [t0, t1); their first orders follow at once."""
@@ -173,6 +270,7 @@ class Engine:
             self.pop = Customers.concat([self.pop, new.customers])
             self.first_value = np.concatenate([self.first_value, new.first_value])
             self.churned_at = np.concatenate([self.churned_at, np.full(len(new.customers), np.nan)])
+            self.owed = np.concatenate([self.owed, np.zeros(len(new.customers), dtype=np.int64)])
 
     def _first_orders(self, t0: float, t1: float) -> None:
         pop = self.pop

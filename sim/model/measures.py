@@ -14,7 +14,8 @@ from sim.vocabulary import ROLES
 
 METRICS = (
     "visitors", "orders", "buyers", "new_buyers", "returning_buyers", "gmv", "discount_cost",
-    "gross_profit", "net_profit", "aov", "repurchase_rate", "churned", "alive_end", "customers_end",
+    "gross_profit", "net_profit", "aov", "repurchase_rate", "churned", "alive_start", "alive_end",
+    "customers_end",
 )
 """Per replication and policy; money in yuan, rates as shares. discount_cost is the event
 discount; gross_profit is after event and coupon discounts; net_profit also pays the messages."""
@@ -70,6 +71,8 @@ def headline(engine: Engine, orders: OrderTable, visitors: np.ndarray,
         "aov": gmv / n_orders if n_orders else 0.0,
         "repurchase_rate": returning / max(int(base.sum()), 1),
         "churned": float(np.count_nonzero(~np.isnan(engine.churned_at))),
+        # alive at the start: still alive, or dropped out during the run (then churned_at is set)
+        "alive_start": float(np.count_nonzero(base & (pop.alive | ~np.isnan(engine.churned_at)))),
         "alive_end": float(np.count_nonzero(pop.alive & joined)),
         "customers_end": float(np.count_nonzero(joined)),
     }

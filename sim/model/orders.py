@@ -16,24 +16,27 @@ class OrderLog:
     value: list  # list price, yuan (after any top-up to a coupon threshold)
     coupon: list  # coupon discount, yuan
     first: list  # the customer's first order ever (acquisition)
-    induced: list  # placed in response to a message
+    induced: list  # booked ahead (a pre-sale balance, a purchase deferred to the event day)
+    stimulated: list  # added by a marketing lift: would not have happened without it
 
     @classmethod
     def empty(cls) -> OrderLog:
-        return cls([], [], [], [], [], [])
+        return cls([], [], [], [], [], [], [])
 
     def add(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray, coupon: np.ndarray,
-            first: bool = False, induced: bool = False) -> None:
+            first: bool = False, induced: bool = False, stimulated: np.ndarray | bool = False) -> None:
         self.customer.append(customer)
         self.time.append(time)
         self.value.append(value)
         self.coupon.append(coupon)
         self.first.append(np.full(len(customer), first))
         self.induced.append(np.full(len(customer), induced))
+        self.stimulated.append(np.broadcast_to(np.asarray(stimulated, dtype=bool), (len(customer),)))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """All orders sorted by time, as a dict of equal-length arrays."""
-        types = {"customer": np.int64, "time": float, "value": float, "coupon": float, "first": bool, "induced": bool}
+        types = {"customer": np.int64, "time": float, "value": float, "coupon": float, "first": bool, "induced": bool,
+                 "stimulated": bool}
         out = {k: np.concatenate(getattr(self, k)) if getattr(self, k) else np.zeros(0, dtype=t)
                for k, t in types.items()}
         order = np.argsort(out["time"], kind="stable")
@@ -49,7 +52,8 @@ class OrderTable:
     value: np.ndarray  # list value
     coupon: np.ndarray  # coupon discount
     first: np.ndarray  # bool: the customer's first order ever (acquisition)
-    induced: np.ndarray  # bool: placed in response to a message
+    induced: np.ndarray  # bool: booked ahead (a pre-sale balance, a purchase deferred to the event day)
+    stimulated: np.ndarray  # bool: added by a marketing lift (the counterfactual difference)
     role: np.ndarray  # int8 index into ROLES
     discount: np.ndarray  # event discount
     paid: np.ndarray  # value - coupon - discount

@@ -35,6 +35,8 @@ class EngineView(Protocol):
     env: simpy.Environment  # the SimPy clock, in hours since the calendar's epoch
     calendar: Calendar
     pop: Customers  # per-customer state; plugins may change `boost` and read the rest
+    pulled_forward: int  # stimulated purchases so far taken from customers' later purchases
+    waited: int  # purchases deferred from the pre-heat and placed on days 0-1
     first_value: np.ndarray  # list value of each newcomer's first order, yuan
     seed: int
     replication: int
@@ -61,7 +63,10 @@ class Plugin:
     """Something that acts on the population during a run. The defaults do nothing.
 
     `start` registers SimPy processes; `intensity` may return a per-customer multiplier of
-    purchase rates for the stretch starting at hour t0; `redeem` may change new orders' list
+    purchase rates for the stretch starting at hour t0; `lift` may return a marketing lift
+    for the n customers: (multiplier >= 1, pull-forward share); the purchases a lift adds are
+    "stimulated" and that share of them is taken from the customer's later purchases;
+    `redeem` may change new orders' list
     values and return a discount per order (yuan); `arrivals` may return newcomers who join
     in [t0, t1) because of what the policy does (paid traffic, referrals).
     """
@@ -70,6 +75,9 @@ class Plugin:
         pass
 
     def intensity(self, t0: float) -> np.ndarray | None:
+        return None
+
+    def lift(self, t0: float, n: int) -> tuple[np.ndarray, np.ndarray] | None:
         return None
 
     def redeem(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

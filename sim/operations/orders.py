@@ -59,7 +59,8 @@ class OrderBook:
         self.paid_time = np.full(n, np.nan)
         self.ship_time = np.full(n, np.nan)
         self.end_time = np.full(n, np.nan)  # closing time of cancelled orders
-        self.recovered = np.zeros(n, dtype=bool)
+        self.reminded = np.zeros(n, dtype=bool)  # a reminder covered it while unpaid
+        self.self_pay_time = np.full(n, np.inf)  # when the buyer would pay it unprompted; inf = not before close
 
     def add(self, time: float, customer: int, value: float, role: int) -> int:
         """Append an order bought after a chat; returns its row."""
@@ -73,7 +74,7 @@ class OrderBook:
         """The filled rows as a dict of arrays (copies)."""
         n = self.size
         names = ("time", "customer", "value", "role", "source", "status",
-                 "paid_time", "ship_time", "end_time", "recovered")
+                 "paid_time", "ship_time", "end_time", "reminded", "self_pay_time")
         return {k: getattr(self, k)[:n].copy() for k in names}
 
 

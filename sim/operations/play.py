@@ -56,7 +56,9 @@ def operate(operations: Operations, policy: Policy, orders: OrderTable, seed: in
     Besides the operations metrics: ops_event_gmv, the day-0 part of the engine's gmv that
     enters operations, and ops_placed_gmv, the GMV of orders placed in operations (the event
     day's orders less stock-outs, plus orders bought after a service chat). ops_paid_gmv is
-    the part of ops_placed_gmv paid within the horizon.
+    the part of ops_placed_gmv paid within the horizon. ops_recovered_gmv is paid after a
+    reminder (gross, including buyers who would have paid anyway); what reminders gained is
+    ops_recovered_gmv_incremental: with unlimited stock, the ops_paid_gmv gap to a reminders-off arm.
     """
     result = run_event_day(orders, with_policy(operations, policy), seed, replication)
     o = result.orders

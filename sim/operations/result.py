@@ -1,7 +1,11 @@
 """What one operations run produced: an hourly table, stock by role and flat metrics.
 
 Hours are absolute (day 0 starts at hour 0); waits are reported in seconds, ship times in
-hours, money in yuan.
+hours, money in yuan. Recovered orders are those paid after a reminder (gross); the
+incremental ones would not have been paid within the run without it (the buyer's own
+self-pay time at or after the close timer, after the end, or never). With reminders on vs off
+on the same stream, paid GMV differs by exactly the incremental recovered GMV as long as
+stock is unlimited (closings return stock, so fewer closings can turn later orders away).
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ from sim.operations.warehouse import PickCalendar
 class OperationsResult:
     """Hourly table, stock table, scalar metrics and the logs behind them.
 
-    `hourly` columns: hour, orders, unpaid, reminders, recovered, closed, chat_arrivals,
+    `hourly` columns: hour, orders, unpaid, reminders, recovered (paid after a reminder),
+    recovered_incremental (of those, not paid without it), closed, chat_arrivals,
     agents, chat_load (offered erlangs), answered, answered_within_target, abandoned,
     chat_queue (waiting at hour end), peak_chats_per_agent, paid, shipped, capacity (orders
     the staff can pack), backlog (paid, not shipped, at hour end).
     `stock` columns: role, units, lowest, stockout_hour, lost_orders, lost_gmv.
-    `orders`: per-order arrays (status codes in sim.operations.orders).
+    `orders`: per-order arrays (status codes in sim.operations.orders), with `recovered` and
+    `recovered_incremental` masks added.
     `payment_log`: (hours, kind, customer, order) for every payment, reminder and closing.
     """
 
@@ -55,6 +61,7 @@ def build_result(book: OrderBook, chats: ChatLog, log: list, stock: StockRoom,
                  start: float, end: float) -> OperationsResult:
     """Summarise a finished run."""
     o = book.view()
+    o["recovered"], o["recovered_incremental"] = _recovered(o, end)
     scalars = {**_payment_metrics(o, log, config), **_service_metrics(o, chats, config),
                **_warehouse_metrics(o, config, start)}
     scalars.update(_cost_metrics(calendar, agents, log, config, scalars["days_to_clear"]))
@@ -66,7 +73,7 @@ def _payment_metrics(o: dict, log: list, config: Operations) -> dict[str, float]
     st, paid = o["status"], np.isin(o["status"], (PAID, SHIPPED))
     placed = st != NOT_PLACED
     reminded = {j for _, kind, _, j in log if kind == REMIND}
-    rec = o["recovered"] & paid
+    rec, inc = o["recovered"], o["recovered_incremental"]
     return {
         "orders_placed": float(np.sum(placed & (st != NO_STOCK))),
         "orders_from_service": float(np.sum(o["source"] == FROM_SERVICE)),
@@ -75,10 +82,18 @@ def _payment_metrics(o: dict, log: list, config: Operations) -> dict[str, float]
         "reminded_orders": float(len(reminded)),
         "recovered_orders": float(rec.sum()),
         "recovered_gmv": float(o["value"][rec].sum()),
+        "recovered_orders_incremental": float(inc.sum()),
+        "recovered_gmv_incremental": float(o["value"][inc].sum()),
         "closed_orders": float(np.sum(st == CLOSED)),
         "paid_orders": float(paid.sum()),
         "paid_gmv": float(o["value"][paid].sum()),
     }
+
+
+def _recovered(o: dict, end: float) -> tuple[np.ndarray, np.ndarray]:
+    """Orders paid after a reminder, and those of them the buyer would not have paid by `end`."""
+    rec = o["reminded"] & np.isin(o["status"], (PAID, SHIPPED))
+    return rec, rec & ~(o["self_pay_time"] < end)
 
 
 def _was_unpaid(o: dict) -> np.ndarray:
@@ -160,12 +175,14 @@ def _hourly(o: dict, chats: ChatLog, log: list, calendar: PickCalendar, agents: 
     within = ~np.isnan(chats.answered) & (w <= config.service.target_seconds)
     leave = np.where(np.isnan(chats.answered), chats.abandoned, chats.answered)
     rec_pay = np.where(o["recovered"], o["paid_time"], np.nan)
+    inc_pay = np.where(o["recovered_incremental"], o["paid_time"], np.nan)
     return pd.DataFrame({
         "hour": edges[:-1].astype(int),
         "orders": count(np.where(o["status"] != NOT_PLACED, o["time"], np.nan)),
         "unpaid": count(np.where(_was_unpaid(o), o["time"], np.nan)),
         "reminders": count(kinds[REMIND]) if len(kinds[REMIND]) else np.zeros(n, int),
         "recovered": count(rec_pay),
+        "recovered_incremental": count(inc_pay),
         "closed": count(kinds["close"]) if len(kinds["close"]) else np.zeros(n, int),
         "chat_arrivals": count(chats.arrival),
         "agents": agents[:n].astype(int),

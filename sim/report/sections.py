@@ -153,9 +153,10 @@ def funnel_section(run: RunContents, colors: dict[str, str]) -> Section | None:
         rows += [{"panel": panel, "policy": p, "stage": name, "value": float(mean.loc[p, c])}
                  for c, name in stages if c in mean for p in policies]
     body = image(charts.funnel(pd.DataFrame(rows), colors), "Funnel by policy",
-                 text("Left: the policy's sends; shares are of the messages reached. A response is an extra order "
-                      "(or, before day 0, a cart that is bought on day 0); redeemed coupons include those used on "
-                      "natural orders. Right: all customers who bought in the simulated period and those of the "
+                 text("Left: the policy's sends; shares are of the messages reached. A response is a stimulated "
+                      "order: one the marketing lift added to the customer's own buying, the difference from the "
+                      "same customer without the message (a pre-heat cart lifts day 0); redeemed coupons include "
+                      "those used on orders that would have happened anyway (the subsidy). Right: all customers who bought in the simulated period and those of the "
                       "existing base who bought again, natural buying included, against the control."))
     channels = run.table("channels")
     if channels is not None and {"policy", "channel", "messages"} <= set(channels.columns):
@@ -175,8 +176,9 @@ def repurchase_section(run: RunContents, colors: dict[str, str]) -> Section | No
         return None
     rep = rep.assign(policy=rep["policy"].astype(str))
     caption = ("Share of customers who ordered within 2, 10 and 30 days after each action: the targeted (solid) "
-               "against the randomly held-out customers (dashed) of the same send. The gap is the action's effect "
-               "over natural repurchase; sends too late for a horizon are left out of it.")
+               "against the randomly held-out customers (dashed) of the same send. Both include natural buying: "
+               "the gap is the action's effect (stimulated orders, less purchases pulled forward from later, "
+               "which show at the longer horizons); sends too late for a horizon are left out of it.")
     return Section("repurchase", "Repurchase: targeted vs holdout 复购对比",
                    image(charts.repurchase_curves(rep, colors), "Repurchase curves", text(caption)))
 

@@ -34,7 +34,7 @@ class ReplicationOutput:
 
 def change_hours(scenario: Scenario) -> list[float]:
     """Hours at which any policy changes intensities; shared by all policies of a run."""
-    hours: set[float] = set()
+    hours: set[float] = {0.0}  # the event day starts a stretch: purchases deferred in the pre-heat land after it
     for policy in scenario.policies.values():
         hours.update(policy.change_hours(scenario))
     return sorted(hours)
@@ -71,9 +71,44 @@ def play(scenario: Scenario, calendar: Calendar, world: World, name: str, seed: 
     setting = Setting(scenario, calendar, name, pop, world.holdout_draw, world.visitors, seed, replication)
     made = [feature.plugins(setting) for feature in features()]
     engine = Engine(calendar, pop, world.first_value, scenario.population.spend.p, seed, replication,
-                    [plugin for plugins in made for plugin in plugins])
+                    [plugin for plugins in made for plugin in plugins],
+                    preheat_lost_share=scenario.traffic.preheat_lost_share)
     engine.run(hours)
     return engine, setting, made
+
+
+COUNTERFACTUAL = ("orders", "gmv", "net_profit")
+"""Headline metrics also reported against the counterfactual, as incremental_<name>_cf."""
+
+
+def without_actions(scenario: Scenario, name: str) -> Scenario | None:
+    """The scenario with policy `name`'s waves and programmes removed (None if it has none)."""
+    policy = scenario.policies[name]
+    if policy.is_empty():
+        return None
+    bare = policy.model_copy(update={"waves": [], "programmes": [], "holdout": 0.0})
+    return scenario.model_copy(update={"policies": {**scenario.policies, name: bare}})
+
+
+def counterfactuals(scenario: Scenario, calendar: Calendar, world: World, seed: int, replication: int,
+                    hours: list[float]) -> dict[str, dict[str, float]]:
+    """Each policy's headline in the same world without its actions (common random numbers).
+
+    Policies whose settings other than the actions agree share one counterfactual run.
+    """
+    out: dict[str, dict[str, float]] = {}
+    done: dict[str, dict[str, float]] = {}
+    for name in scenario.policies:
+        bare = without_actions(scenario, name)
+        if bare is None:
+            continue
+        key = bare.policies[name].model_dump_json()
+        if key not in done:
+            engine, _, _ = play(bare, calendar, world, name, seed, replication, hours)
+            orders = order_table(engine, bare, bare.policies[name].discount_profit_items)
+            done[key] = headline(engine, orders, world.visitors, 0.0)
+        out[name] = done[key]
+    return out
 
 
 def simulate_replication(scenario: Scenario, replication: int, seed: int | None = None) -> ReplicationOutput:
@@ -85,6 +120,7 @@ def simulate_replication(scenario: Scenario, replication: int, seed: int | None 
     rows, frames = [], []
     tables: dict[str, list[pd.DataFrame]] = {name: [] for feature in features() for name in feature.tables}
     last = list(scenario.policies)[-1]
+    without = counterfactuals(scenario, calendar, world, seed, replication, hours)
     for name, policy in scenario.policies.items():
         engine, setting, made = play(scenario, calendar, world, name, seed, replication, hours,
                                      reuse_world=name == last)
@@ -92,6 +128,8 @@ def simulate_replication(scenario: Scenario, replication: int, seed: int | None 
         measured = [feature.measure(setting, engine, orders, plugins) for feature, plugins in zip(features(), made)]
         record = {"replication": replication, "policy": name,
                   **headline(engine, orders, world.visitors, sum(m.cost for m in measured))}
+        base = without.get(name)
+        record.update({f"incremental_{m}_cf": record[m] - base[m] if base else 0.0 for m in COUNTERFACTUAL})
         tagged = {"daily": daily(calendar, orders, world.visitors)}
         for m in measured:
             record.update(m.metrics)

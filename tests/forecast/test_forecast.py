@@ -107,9 +107,9 @@ def _actuals(tmp_path, truth, days=(-14, 0)):
 
 def test_backtest_recovers_levels_and_reports_holdout_error(tmp_path):
     calendar = {"start_day": -20, "end_day": 2}
-    scenario = make_scenario(calendar=calendar, population={"size": 2000}, traffic={"daily_visitors": 1000})
+    scenario = make_scenario(calendar=calendar, population={"size": 6000}, traffic={"daily_visitors": 1000})
     truth = make_scenario(calendar=calendar, traffic={"daily_visitors": 1300}, population={
-        "size": 2000, "categories": {"apparel": {"share": 1.0, "cycle_days": 30, "order_value": 240}}})
+        "size": 6000, "categories": {"apparel": {"share": 1.0, "cycle_days": 30, "order_value": 240}}})
     path = _actuals(tmp_path, truth)
     fc = forecast(scenario, replications=6, seed=1, sensitivity=False, actuals=path, holdout_days=2)
     b = fc.backtest

@@ -12,13 +12,13 @@ NO_CHATS = np.zeros(0)
 
 
 def test_recovered_share_is_the_recovery_probability(make_day):
-    """One order per buyer so each reminder is one Bernoulli(0.30) draw.
+    """No self-payers, one order per buyer: each reminder is one Bernoulli(0.30) draw.
 
     Tolerance: 4 binomial standard errors around 0.30 for the number of reminded orders.
     """
     rng = np.random.default_rng(11)
     orders = make_day(rng, 40_000)
-    cfg = Operations(enabled=True, horizon_days=3)
+    cfg = Operations.model_validate({"enabled": True, "horizon_days": 3, "payment": {"self_pay_share": 0}})
     res = simulate_operations(orders, NO_CHATS, cfg, rng)
     m = res.metrics()
     n = m["reminded_orders"]
