@@ -17,8 +17,8 @@ DAILY = ("visitors", "orders", "gmv")
 HOURLY = ("visitors", "traffic", "orders", "gmv")
 _KEYS = ("replication", "policy", "day", "hour")
 _OPS_WORDS = ("paid", "unpaid", "shipped", "closed", "recovered", "backlog")
-"""Operations columns kept: orders paid, unpaid, closed unpaid, recovered by reminders, shipped,
-and the backlog (paid, not shipped yet)."""
+"""Operations columns kept: orders paid, unpaid, closed unpaid, paid after a reminder (gross and
+incremental), shipped, and the backlog (paid, not shipped yet)."""
 
 
 def _bands(frame: pd.DataFrame, by: str, metrics: list[str]) -> pd.DataFrame:
