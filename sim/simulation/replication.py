@@ -91,23 +91,32 @@ def without_actions(scenario: Scenario, name: str) -> Scenario | None:
 
 
 def counterfactuals(scenario: Scenario, calendar: Calendar, world: World, seed: int, replication: int,
-                    hours: list[float]) -> dict[str, dict[str, float]]:
+                    hours: list[float]) -> dict[str, dict[str, float] | str]:
     """Each policy's headline in the same world without its actions (common random numbers).
 
-    Policies whose settings other than the actions agree share one counterfactual run.
+    Policies whose settings other than the actions agree share one counterfactual; where the
+    scenario has that counterfactual as a policy of its own (a do-nothing control), the value
+    is that policy's name, and its headline is used rather than playing the world again.
     """
-    out: dict[str, dict[str, float]] = {}
+    def key(policy) -> str:
+        return policy.model_copy(update={"holdout": 0.0}).model_dump_json()
+
+    controls = {key(p): name for name, p in scenario.policies.items() if p.is_empty()}
+    out: dict[str, dict[str, float] | str] = {}
     done: dict[str, dict[str, float]] = {}
     for name in scenario.policies:
         bare = without_actions(scenario, name)
         if bare is None:
             continue
-        key = bare.policies[name].model_dump_json()
-        if key not in done:
+        k = key(bare.policies[name])
+        if k in controls:
+            out[name] = controls[k]
+            continue
+        if k not in done:
             engine, _, _ = play(bare, calendar, world, name, seed, replication, hours)
             orders = order_table(engine, bare, bare.policies[name].discount_profit_items)
-            done[key] = headline(engine, orders, world.visitors, 0.0)
-        out[name] = done[key]
+            done[k] = headline(engine, orders, world.visitors, 0.0)
+        out[name] = done[k]
     return out
 
 
@@ -128,8 +137,6 @@ def simulate_replication(scenario: Scenario, replication: int, seed: int | None 
         measured = [feature.measure(setting, engine, orders, plugins) for feature, plugins in zip(features(), made)]
         record = {"replication": replication, "policy": name,
                   **headline(engine, orders, world.visitors, sum(m.cost for m in measured))}
-        base = without.get(name)
-        record.update({f"incremental_{m}_cf": record[m] - base[m] if base else 0.0 for m in COUNTERFACTUAL})
         tagged = {"daily": daily(calendar, orders, world.visitors)}
         for m in measured:
             record.update(m.metrics)
@@ -141,5 +148,10 @@ def simulate_replication(scenario: Scenario, replication: int, seed: int | None 
         frames.append(tagged.pop("daily"))
         for key, frame in tagged.items():
             tables.setdefault(key, []).append(frame)
+    by_policy = {row["policy"]: row for row in rows}
+    for row in rows:
+        base = without.get(row["policy"])
+        base = by_policy[base] if isinstance(base, str) else base
+        row.update({f"incremental_{m}_cf": row[m] - base[m] if base else 0.0 for m in COUNTERFACTUAL})
     return ReplicationOutput(replication, rows, pd.concat(frames, ignore_index=True),
                              {k: pd.concat(v, ignore_index=True) for k, v in tables.items() if v})

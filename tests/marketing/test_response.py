@@ -131,3 +131,15 @@ def test_a_response_no_lift_can_reach_is_refused():
     with pytest.raises(sim.ScenarioError) as info:
         quiet(channel={"pull_forward": 1.5})
     assert "pull_forward" in str(info.value)
+
+
+def test_counterfactual_is_the_same_world_without_the_actions():
+    waves = {"waves": [{"day": 2, "hour": 0, "channel": "t", "pull_forward": 0.5}], "holdout": 0.1}
+    with_control = quiet(policies={"none": {}, "p": waves}, size=5000)
+    alone = quiet(policies={"p": waves}, size=5000)
+    a = sim.run(with_control).replications.set_index(["policy", "replication"])
+    b = sim.run(alone).replications.set_index("replication")
+    np.testing.assert_array_equal(a.loc["p", "incremental_orders_cf"], a.loc["p", "orders"] - a.loc["none", "orders"])
+    for m in ("orders", "gmv", "net_profit"):  # the control played, or the world played again: the same numbers
+        np.testing.assert_allclose(b[f"incremental_{m}_cf"], a.loc["p", f"incremental_{m}_cf"])
+    assert (a.loc["none", "incremental_orders_cf"] == 0).all()
