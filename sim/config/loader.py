@@ -37,7 +37,9 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(path, ["expected a mapping of sections (version, name, population, ...)"])
     lines = _line_map(node) if node is not None else {}
     raw = _merge_population_file(raw, path, lines)
-    return scenario_from_dict(raw, source=path, lines=lines)
+    scenario = scenario_from_dict(raw, source=path, lines=lines)
+    scenario._source = str(path)
+    return scenario
 
 
 def scenario_from_dict(raw: dict[str, Any], source: str | Path = "<scenario>",
@@ -69,6 +71,8 @@ def register_check(check: Callable[[Scenario], list[str]]) -> None:
 
 
 def _read_text(path: Path) -> str:
+    if path.is_dir():
+        raise ScenarioError(path, ["is a folder; expected a scenario YAML file (e.g. scenarios/quickstart.yaml)"])
     if not path.is_file():
         raise ScenarioError(path, ["file not found"])
     try:

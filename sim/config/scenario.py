@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from sim.config.base import Section
 
@@ -293,6 +293,12 @@ class Scenario(_Model):
     run: Run = Field(default_factory=Run)
     sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
         default_factory=dict, description="field path -> values to try; the run covers their grid")
+    _source: str | None = PrivateAttr(None)  # the file it was read from, for messages about variants
+
+    @property
+    def source(self) -> str | None:
+        """The scenario file this scenario (or the scenario it was derived from) was read from."""
+        return self._source
 
     @field_validator("channels", mode="before")
     @classmethod

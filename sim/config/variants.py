@@ -34,13 +34,17 @@ def derive(scenario: Scenario, changes: Mapping[str, Any], what: str = "variant"
     """
     from sim.config.loader import scenario_from_dict
 
+    if scenario.source:
+        what = f"{scenario.source} ({what})"
     data = copy.deepcopy(raw(scenario))
     for path, value in changes.items():
         set_path(data, path, _plain(value), what)
     try:
-        return scenario_from_dict(data, source=what)
+        derived = scenario_from_dict(data, source=what)
     except ScenarioError as exc:
         raise ScenarioError(what, exc.problems) from None
+    derived._source = scenario.source
+    return derived
 
 
 def get_path(data: Mapping, path: str) -> Any:

@@ -24,18 +24,30 @@ from sim.store.results import HEADLINE, MARKETING_HEADLINE
 
 @contextmanager
 def progress_bar(label: str, console: Console):
-    """A rich progress bar on `console`; yields a callback progress(done, total)."""
+    """A rich progress bar on `console`; yields a callback progress(done, total).
+
+    The bar appears at the first callback, so work refused before it starts (a bad sweep
+    point, an existing folder) prints its message alone.
+    """
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(label, total=None, rate="")
+    bar = Progress(*columns, console=console, transient=False)
+    task = None
 
-        def update(done: int, total: int) -> None:
-            elapsed = bar.tasks[0].elapsed or 0.0
-            rate = f"{done / elapsed:.1f} rep/s" if elapsed > 0 else ""
-            bar.update(task, completed=done, total=total, rate=rate)
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task(label, total=None, rate="")
+        elapsed = bar.tasks[0].elapsed or 0.0
+        rate = f"{done / elapsed:.1f} rep/s" if elapsed > 0 else ""
+        bar.update(task, completed=done, total=total, rate=rate)
 
+    try:
         yield update
+    finally:
+        if task is not None:
+            bar.stop()
 
 
 # --- number formats -------------------------------------------------------------------------

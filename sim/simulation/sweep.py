@@ -47,9 +47,10 @@ def expand(scenario: Scenario, sweep: dict[str, list[Any]] | None = None) -> lis
         return [Point(0, {}, scenario.model_copy(update={"sweep": {}}))]
     paths = list(sweep)
     what = f"sweep over {', '.join(paths)}"
+    where = f"{scenario.source} ({what})" if scenario.source else what
     points = math.prod(len(v) for v in sweep.values())
     if points > MAX_SWEEP_POINTS:
-        raise ScenarioError(what, [f"{points:,} grid points is beyond the limit of {MAX_SWEEP_POINTS:,}; "
+        raise ScenarioError(where, [f"{points:,} grid points is beyond the limit of {MAX_SWEEP_POINTS:,}; "
                                    "sweep fewer values or split the grid into several runs"])
     return [Point(i, dict(zip(paths, combo)), derive(scenario, {"sweep": {}, **dict(zip(paths, combo))}, what))
             for i, combo in enumerate(itertools.product(*(sweep[p] for p in paths)))]
