@@ -19,7 +19,7 @@ import sim
 from sim.errors import SimError
 
 app = typer.Typer(help="Simulate retention and promotion strategies on a copy of your customers.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 out = Console()
 err = Console(stderr=True)
 
@@ -164,7 +164,7 @@ def calibrate(
         False, "--keep-same-day", help="Count same-day orders separately (default: one transaction per day)."),
     out_dir: Path = typer.Option(Path("calibrated"), "--out", help="Folder for population.yaml and the report."),
     season: Optional[list[str]] = typer.Option(
-        None, "--season", help="Seasonal surge for the holdout simulation, START:END:MULT (dates YYYY-MM-DD; "
+        None, "--season", metavar="START:END:MULT", help="Seasonal surge for the holdout simulation, START:END:MULT (dates YYYY-MM-DD; "
         "MULT a number or 'fit'); repeatable. Default: fit the first 1 Nov-24 Dec inside the holdout."),
     replications: int = typer.Option(20, "--replications", min=1, help="Replications of the holdout simulation."),
     seed: int = typer.Option(19970930, "--seed", help="Seed of the holdout simulation."),
@@ -287,10 +287,10 @@ def capacity(
     with user_errors():
         within = parse_duration(answer_within)
         ship = None if ship_within is None else parse_duration(ship_within) / 3600.0
-        if out_dir is not None:
-            check_out_folder(out_dir)
+        check_out_folder(out_dir) if out_dir is not None else None
         spec = sim.load_scenario(scenario)
-        plan = plan_capacity(spec, service_level, within, ship, replications, seed, policy)
+        plan = _simulate(f"{spec.name} capacity", lambda update: plan_capacity(
+            spec, service_level, within, ship, replications, seed, policy, progress=update))
         folder = plan.write(out_dir)
     show_study.print_capacity(out, plan, folder)
 

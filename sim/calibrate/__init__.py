@@ -1,6 +1,7 @@
 """Calibrate a customer population from an order log.
 
-One module per fitted model (`bgnbd`, `pareto_nbd`, `gamma_gamma`), the order reader (`orders`),
+One module per fitted model (`bgnbd`, `pareto_nbd`, `gamma_gamma`; `spend` decides between
+Gamma-Gamma and a pooled order value), the order reader (`orders`),
 the transaction-log summary (`transactions`), RFM scoring (`rfm`), holdout checks (`holdout`),
 the population file (`population_file`) and the report (`report`); `calibrate` ties them up.
 """

@@ -17,6 +17,8 @@ from sim.errors import DataError
 
 NAMES = ("p", "q", "gamma")
 STRONG_CORRELATION = 0.3
+POOLED_P_MAX = 1e4  # order values within about 1 % (CV 1 / sqrt(p)) of the customer's mean
+POOLED_OWN_WEIGHT = 1e-4  # largest weight a customer's own history gets in a pooled posterior
 
 
 def loglik(params, x, m) -> np.ndarray:
@@ -63,3 +65,21 @@ def conditional_expected_value(params, x, m) -> np.ndarray:
     x, m = np.asarray(x, dtype=float), np.nan_to_num(np.asarray(m, dtype=float))
     value = p * (gamma + x * m) / (p * x + q - 1)
     return np.where(x > 0, value, population_mean_value(params))
+
+
+def pooled_params(values, max_repeats: int) -> dict[str, float]:
+    """Spend parameters (p, q, gamma) that give every customer the same mean order value.
+
+    `values` are the order values to pool (currency units, all positive); `max_repeats` is the
+    largest number of repeat values any customer has. The pooled mean is mean(values). Within a
+    customer, values are Gamma(p, nu) with p = mean^2 / variance, the method-of-moments shape
+    when customers do not differ (capped at POOLED_P_MAX, which also stands for no variation).
+    q is so large that customers barely differ: the posterior E[M | x, m] = p (gamma + x m) /
+    (p x + q - 1) gives a customer's own history the weight p x / (p x + q - 1) <= 1e-4 for
+    x <= `max_repeats`, and gamma = mean (q - 1) / p makes p gamma / (q - 1) the pooled mean.
+    """
+    values = np.asarray(values, dtype=float)
+    mean, var = float(np.mean(values)), float(np.var(values))
+    p = POOLED_P_MAX if var <= 0 else min(mean * mean / var, POOLED_P_MAX)
+    q = 1.0 + max(1.0, p * max_repeats) / POOLED_OWN_WEIGHT
+    return {"p": p, "q": q, "gamma": mean * (q - 1.0) / p}

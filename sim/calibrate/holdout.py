@@ -36,15 +36,27 @@ class Holdout:
         return self.predicted_bgnbd / self.actual - 1 if self.actual else float("nan")
 
 
-def by_frequency(summary: Summary, bg: tuple, pnbd: tuple) -> pd.DataFrame:
-    """Mean holdout transactions per customer, actual vs predicted, by calibration frequency."""
+def _pareto_forecast(summary: Summary, pnbd: tuple | None) -> np.ndarray:
+    """Pareto/NBD conditional forecast per customer; NaN when the model was not fitted."""
+    c = summary.customers
+    if not pnbd:
+        return np.full(len(c), np.nan)
+    return np.asarray(pareto_nbd.conditional_expected_purchases(
+        pnbd, summary.holdout_length, c["x"], c["t_x"], c["T"]), dtype=float)
+
+
+def by_frequency(summary: Summary, bg: tuple, pnbd: tuple | None) -> pd.DataFrame:
+    """Mean holdout transactions per customer, actual vs predicted, by calibration frequency.
+
+    `pnbd` is None (or empty) when Pareto/NBD could not be fitted: its column is then NaN.
+    """
     c = summary.customers
     t = summary.holdout_length
     frame = pd.DataFrame({
         "frequency": np.minimum(c["x"], TOP_FREQUENCY),
         "actual": c["x_holdout"],
         "bgnbd": bgnbd.conditional_expected_purchases(bg, t, c["x"], c["t_x"], c["T"]),
-        "pareto_nbd": pareto_nbd.conditional_expected_purchases(pnbd, t, c["x"], c["t_x"], c["T"]),
+        "pareto_nbd": _pareto_forecast(summary, pnbd),
     })
     table = frame.groupby("frequency").agg(
         customers=("actual", "size"), actual=("actual", "mean"),
@@ -69,11 +81,12 @@ def cumulative(summary: Summary, bg: tuple, step_days: int = 7) -> pd.DataFrame:
     return table
 
 
-def score_holdout(summary: Summary, bg: tuple, pnbd: tuple) -> Holdout:
-    """All holdout comparisons for fitted BG/NBD and Pareto/NBD parameters."""
+def score_holdout(summary: Summary, bg: tuple, pnbd: tuple | None) -> Holdout:
+    """All holdout comparisons for fitted BG/NBD and Pareto/NBD parameters (Pareto/NBD
+    forecasts are NaN when `pnbd` is None or empty: the model could not be fitted)."""
     c = summary.customers
     t = summary.holdout_length
     pred_bg = bgnbd.conditional_expected_purchases(bg, t, c["x"], c["t_x"], c["T"])
-    pred_pn = pareto_nbd.conditional_expected_purchases(pnbd, t, c["x"], c["t_x"], c["T"])
+    pred_pn = _pareto_forecast(summary, pnbd)
     return Holdout(by_frequency(summary, bg, pnbd), cumulative(summary, bg), t,
                    int(c["x_holdout"].sum()), float(np.sum(pred_bg)), float(np.sum(pred_pn)))

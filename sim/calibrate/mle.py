@@ -16,6 +16,15 @@ from scipy import optimize
 from sim.errors import DataError
 
 
+class NoFiniteMaximum(DataError):
+    """The likelihood has no finite maximum: `runaway` names the parameters that run off,
+    e.g. ["q -> infinity"] (empty when the likelihood itself is not finite)."""
+
+    def __init__(self, message: str, runaway: list[str]):
+        super().__init__(message)
+        self.runaway = list(runaway)
+
+
 @dataclass(frozen=True)
 class FitResult:
     """Estimates, standard errors (NaN when the Hessian is singular) and fit statistics."""
@@ -30,6 +39,16 @@ class FitResult:
     @property
     def aic(self) -> float:
         return 2 * len(self.params) - 2 * self.loglik
+
+    @property
+    def fitted(self) -> bool:
+        """False for the placeholder of a model that could not be fitted (no parameters)."""
+        return bool(self.params)
+
+
+def not_fitted(model: str, n: int) -> FitResult:
+    """A placeholder for a model the data could not fit: no parameters, NaN log-likelihood."""
+    return FitResult(f"{model} (not fitted)", {}, {}, float("nan"), n, False)
 
 
 def numerical_hessian(f: Callable[[np.ndarray], float], x: np.ndarray,
@@ -66,7 +85,8 @@ def fit_positive(model: str, names: Sequence[str],
     """Maximise sum(loglik(params)) over positive params, starting from `start`.
 
     `loglik` maps the parameter vector (natural scale) to per-observation log-likelihoods
-    (weighted already if observations are grouped). Raises DataError if no finite optimum.
+    (weighted already if observations are grouped). Raises NoFiniteMaximum (a DataError) if
+    there is no finite optimum.
     """
     def mean_nll(theta: np.ndarray) -> float:
         value = -np.sum(loglik(np.exp(theta))) / n
@@ -78,13 +98,14 @@ def fit_positive(model: str, names: Sequence[str],
     res = optimize.minimize(mean_nll, first.x, method="BFGS", options={"gtol": 1e-9})
     best = res if res.fun <= first.fun else first
     if not np.isfinite(best.fun) or best.fun >= 1e10:
-        raise DataError(f"{model}: the likelihood is not finite for this data")
+        raise NoFiniteMaximum(f"{model}: the likelihood is not finite for this data", [])
     runaway = [f"{k} -> {'infinity' if t > 0 else '0'}" for k, t in zip(names, best.x)
                if abs(t) > 30]
     if runaway:
-        raise DataError(f"{model}: no finite maximum likelihood estimate ({', '.join(runaway)}); "
-                        "the data cannot identify this model (too short a history, or too little "
-                        "variation between customers)")
+        raise NoFiniteMaximum(f"{model}: no finite maximum likelihood estimate "
+                              f"({', '.join(runaway)}); the data cannot identify this model "
+                              "(too short a history, or too little variation between customers)",
+                              runaway)
     se = _standard_errors(lambda t: mean_nll(t) * n, best.x)
     params = np.exp(best.x)
     return FitResult(model, dict(zip(names, map(float, params))),

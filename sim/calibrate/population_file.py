@@ -5,6 +5,12 @@ Format (YAML): version 1, kind population, `source` (where the numbers came from
 gamma in the file's currency), `spend_se`, `pareto_nbd` (r, alpha, s, beta, weeks),
 `pareto_nbd_se`, `loglik`, `segments` (shares of the five RFM groups) and, when a category
 column was given, `categories` ({name: {share, order_value, cycle_days}}).
+
+When Gamma-Gamma cannot be identified (see `sim.calibrate.spend`), `spend` holds pooled
+parameters (every customer's mean order value is the shop's mean), `spend_se` and
+`loglik.gamma_gamma` are null, and `spend_fallback` says why (reason, mean_order_value, counts,
+note). When Pareto/NBD cannot be fitted, `pareto_nbd`, `pareto_nbd_se` and its log-likelihood
+are null. Either way `notes` lists what happened in plain words.
 """
 
 from __future__ import annotations
@@ -39,8 +45,16 @@ def _rounded(values: dict[str, float], digits: int = 6) -> dict[str, float]:
 
 def population_document(source: dict[str, Any], size: int, bg: FitResult, gg: FitResult,
                         pnbd: FitResult, unit_days: float, segments: dict[str, float],
-                        categories: dict[str, dict[str, float]] | None) -> dict[str, Any]:
-    """The population file's content as plain Python values."""
+                        categories: dict[str, dict[str, float]] | None,
+                        spend_fallback: dict[str, Any] | None = None,
+                        notes: list[str] | None = None) -> dict[str, Any]:
+    """The population file's content as plain Python values.
+
+    `spend_fallback` (from `sim.calibrate.spend`) marks `gg` as pooled parameters, not a fit;
+    a `pnbd` without parameters (`mle.not_fitted`) is written as null; `notes` are the plain-
+    language notes on such fallbacks.
+    """
+    pooled = spend_fallback is not None
     doc: dict[str, Any] = {
         "version": VERSION,
         "kind": KIND,
@@ -49,13 +63,18 @@ def population_document(source: dict[str, Any], size: int, bg: FitResult, gg: Fi
         "buying": _rounded(per_week(bg.params, unit_days)),
         "buying_se": _rounded(per_week(bg.se, unit_days)),
         "spend": _rounded(gg.params),
-        "spend_se": _rounded(gg.se),
-        "pareto_nbd": _rounded(per_week(pnbd.params, unit_days)),
-        "pareto_nbd_se": _rounded(per_week(pnbd.se, unit_days)),
-        "loglik": {"bgnbd": round(bg.loglik, 3), "pareto_nbd": round(pnbd.loglik, 3),
-                   "gamma_gamma": round(gg.loglik, 3)},
+        "spend_se": dict.fromkeys(gg.params) if pooled else _rounded(gg.se),
+        "pareto_nbd": _rounded(per_week(pnbd.params, unit_days)) if pnbd.fitted else None,
+        "pareto_nbd_se": _rounded(per_week(pnbd.se, unit_days)) if pnbd.fitted else None,
+        "loglik": {"bgnbd": round(bg.loglik, 3),
+                   "pareto_nbd": round(pnbd.loglik, 3) if pnbd.fitted else None,
+                   "gamma_gamma": None if pooled else round(gg.loglik, 3)},
         "segments": segments,
     }
+    if pooled:
+        doc["spend_fallback"] = dict(spend_fallback)
+    if notes:
+        doc["notes"] = list(notes)
     if categories is not None:
         doc["categories"] = categories
     return doc

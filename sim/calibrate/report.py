@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.calibrate.mle import FitResult  # noqa: E402
@@ -20,12 +21,33 @@ if TYPE_CHECKING:
     from sim.calibrate.result import CalibrationResult
 
 
+def _number(value: float, spec: str) -> str:
+    """`value` formatted by `spec`, or "-" when it is not a number (not fitted, pooled)."""
+    return format(value, spec) if np.isfinite(value) else "-"
+
+
 def _param_table(fits: list[FitResult]) -> str:
     lines = ["| model | parameter | estimate | std. error |", "|---|---|---:|---:|"]
     for fit in fits:
+        if not fit.fitted:
+            lines.append(f"| {fit.model} | - | - | - |")
         for name, value in fit.params.items():
-            lines.append(f"| {fit.model} | {name} | {value:.4f} | {fit.se[name]:.4f} |")
+            lines.append(f"| {fit.model} | {name} | {value:.4f} | {_number(fit.se[name], '.4f')} |")
     return "\n".join(lines)
+
+
+def _fallback_lines(result: CalibrationResult) -> list[str]:
+    """What the report says when order values are pooled (see sim.calibrate.spend)."""
+    fb = result.spend_fallback
+    if fb is None:
+        return []
+    return ["### Order value: pooled fallback", "",
+            f"The Gamma-Gamma spend model cannot be identified on this data: {fb['reason']}. "
+            f"Every customer's expected order value is the shop's mean order value, "
+            f"{fb['mean_order_value']:,.2f} (over the {fb['transactions']:,} transactions of the "
+            "calibration period); the spend parameters above are chosen to give every customer "
+            "that mean (`spend_fallback` in population.yaml). BG/NBD does not use order values "
+            "and is fitted as usual.", ""]
 
 
 def _frame_table(frame: pd.DataFrame, digits: int = 3) -> str:
@@ -40,7 +62,8 @@ def plot_holdout_by_frequency(table: pd.DataFrame, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(table["frequency"], table["actual"], "o-", label="actual")
     ax.plot(table["frequency"], table["bgnbd"], "s--", label="BG/NBD")
-    ax.plot(table["frequency"], table["pareto_nbd"], "^:", label="Pareto/NBD")
+    if table["pareto_nbd"].notna().any():
+        ax.plot(table["frequency"], table["pareto_nbd"], "^:", label="Pareto/NBD")
     ax.set_xlabel("repeat transactions in calibration period")
     ax.set_ylabel("mean repeat transactions in holdout")
     ax.legend()
@@ -151,13 +174,14 @@ def _holdout_section(result: CalibrationResult, folder: Path) -> list[str]:
             curve[col] = sim[col].to_numpy()
     curve.to_csv(folder / "holdout_cumulative.csv", index=False)
     cal_weeks = float(curve.loc[curve["period_type"] == "calibration", "period"].max())
+    pareto = _number(h.predicted_pareto_nbd, ".1f") if result.pareto_nbd.fitted else "not fitted"
     plot_holdout_by_frequency(h.by_frequency, folder / "holdout_by_frequency.png")
     plot_cumulative(curve, cal_weeks, folder / "holdout_cumulative.png")
     return [
         "## Holdout check", "",
         f"Holdout length {h.length:.2f} {result.unit}s. Repeat transactions in the holdout: "
         f"actual {h.actual}, BG/NBD forecast {h.predicted_bgnbd:.1f} "
-        f"({h.error_bgnbd:+.1%}), Pareto/NBD forecast {h.predicted_pareto_nbd:.1f}.", "",
+        f"({h.error_bgnbd:+.1%}), Pareto/NBD forecast {pareto}.", "",
         "Mean holdout repeat transactions per customer by calibration frequency "
         "(holdout_by_frequency.csv):", "", _frame_table(h.by_frequency), "",
         "![holdout by frequency](holdout_by_frequency.png)", "",
@@ -180,10 +204,13 @@ def write_calibration_report(result: CalibrationResult, folder: Path) -> Path:
         "file states them per week.", "",
         "## Fitted models", "", _param_table([result.bgnbd, result.pareto_nbd, result.gamma_gamma]),
         "", "| model | log-likelihood | AIC |", "|---|---:|---:|",
-        *[f"| {f.model} | {f.loglik:.2f} | {f.aic:.2f} |"
+        *[f"| {f.model} | {_number(f.loglik, '.2f')} | {_number(f.aic, '.2f')} |"
           for f in (result.bgnbd, result.pareto_nbd, result.gamma_gamma)], "",
-        f"Correlation between repeat frequency and mean order value: "
-        f"{result.frequency_value_correlation:.3f}.", "",
+        *_fallback_lines(result),
+        "Correlation between repeat frequency and mean order value: " + (
+            f"{result.frequency_value_correlation:.3f}."
+            if np.isfinite(result.frequency_value_correlation) else "not defined (no variation)."),
+        "",
     ]
     if result.warnings:
         lines += ["## Warnings", "", *[f"- {w}" for w in result.warnings], ""]

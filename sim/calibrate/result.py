@@ -14,7 +14,11 @@ from sim.calibrate.tracking import Tracking
 
 @dataclass
 class CalibrationResult:
-    """Everything `calibrate` produced; `customers` has one row per calibration-period customer."""
+    """Everything `calibrate` produced; `customers` has one row per calibration-period customer.
+
+    `gamma_gamma` holds pooled parameters (NaN standard errors and log-likelihood) when
+    `spend_fallback` is set; `pareto_nbd` has no parameters when it could not be fitted.
+    """
 
     out_dir: Path
     population: dict
@@ -28,3 +32,4 @@ class CalibrationResult:
     warnings: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     tracking: Tracking | None = None
+    spend_fallback: dict | None = None  # why order values are pooled (population spend_fallback)

@@ -22,12 +22,13 @@ from sim.operations.warehouse import ship_times
 
 
 def plan_agents(arrivals_by_hour: np.ndarray, config: Service, rng: np.random.Generator,
-                eval_hours: float = 100.0, start_hour: int = 0) -> pd.DataFrame:
+                eval_hours: float = 100.0, start_hour: int = 0, on_hour=None) -> pd.DataFrame:
     """Fewest agents per hour meeting the service-level target; one row per hour.
 
     `arrivals_by_hour`: expected chats in each hour. Columns: hour, arrivals, offered_load
     (erlangs), erlang_agents, sim_agents, chats_per_agent, capacity_chats, erlang_service_level,
     sim_service_level (stationary), day_service_level (whole day), cost (yuan), note.
+    `on_hour(h)`, if given, is called after each hour is sized (for a progress bar).
     """
     rates = np.asarray(arrivals_by_hour, dtype=float)
     handle = config.handle_time.mean_minutes / 60.0
@@ -37,6 +38,8 @@ def plan_agents(arrivals_by_hour: np.ndarray, config: Service, rng: np.random.Ge
     for h, lam in enumerate(rates):
         if lam not in cache:
             cache[lam] = _search_hour(lam, config, rng, eval_hours)
+        if on_hour is not None:
+            on_hour(h)
         e_agents, s_agents, s_level = cache[lam]
         k = config.chats_per_agent
         rows.append({"hour": start_hour + h, "arrivals": lam, "offered_load": lam * handle,
@@ -107,19 +110,18 @@ def _day_levels(rates: np.ndarray, agents: np.ndarray, config: Service,
 
 
 def _note(row, config: Service) -> str:
-    """Why the simulated answer differs from Erlang C, or why the day run falls short."""
+    """Why the simulated answer differs from Erlang C (whether the day falls short is noted
+    beside the achieved level, by `sim.studies.capacity`)."""
     notes = []
     diff = row.sim_agents - row.erlang_agents
     if diff < 0:
-        why = "customers who leave shorten the queue" if config.patience_minutes else "sampling noise"
-        notes.append(f"{-diff} fewer than Erlang C: {why}")
+        why = "leavers shorten the queue" if config.patience_minutes else "sampling noise"
+        notes.append(f"{diff} vs Erlang C: {why}")
     elif diff > 0:
-        notes.append(f"{diff} more than Erlang C: handle times more variable than exponential"
-                     if config.handle_time.distribution == "lognormal" else f"{diff} more: sampling noise")
+        notes.append(f"+{diff} vs Erlang C: " + ("variable handle times" if config.handle_time.distribution
+                                                 == "lognormal" else "sampling noise"))
     if config.chats_per_agent > 1 and row.erlang_agents:
-        notes.append(f"{config.chats_per_agent} chats per agent pooled as {row.capacity_chats} places")
-    if not np.isnan(row.day_service_level) and row.day_service_level < config.target_service_level:
-        notes.append("day run below target: backlog from the hour before or a burst")
+        notes.append(f"{row.capacity_chats} places ({config.chats_per_agent} per agent)")
     return "; ".join(notes)
 
 

@@ -102,13 +102,34 @@ def print_summary(out: Console, summary, metrics: tuple[str, ...], title: str) -
 
 
 def print_sweep(out: Console, table, title: str) -> None:
-    """The headline metric across the sweep grid, one row per point and policy."""
+    """The headline metric across the sweep grid, one row per point and policy.
+
+    Swept field paths are headed by their last part, with the full paths in a legend below,
+    so the table fits 80 columns.
+    """
     view = Table(title=f"{title} - {table.attrs.get('metric', '')} across the sweep", title_justify="left")
+    short = _short_names([str(c) for c in table.columns])
     for column in table.columns:
-        view.add_column(str(column), justify="right" if column not in ("policy",) else "left")
+        view.add_column(short[str(column)], justify="right" if column not in ("policy",) else "left", no_wrap=True)
     for _, row in table.iterrows():
         view.add_row(*[fmt(v) if isinstance(v, float) else str(v) for v in row])
     out.print(view)
+    legend = [f"{name} = {path}" for path, name in short.items() if name != path]
+    if legend:
+        out.print("; ".join(legend), style="dim", highlight=False)
+
+
+def _short_names(columns: list[str]) -> dict[str, str]:
+    """Each dotted field path by its shortest distinct tail (coupon.discount, holdout)."""
+    out = {}
+    for c in columns:
+        parts = c.split(".")
+        for k in range(1, len(parts) + 1):
+            tail = ".".join(parts[-k:])
+            if sum(o.split(".")[-k:] == parts[-k:] for o in columns if len(o.split(".")) >= k) == 1:
+                break
+        out[c] = tail
+    return out
 
 
 def print_run(out: Console, result) -> None:
@@ -143,25 +164,43 @@ def print_wrote(out: Console, what) -> None:
 
 # --- comparisons and experiments ------------------------------------------------------------
 
+WIDE = 100  # columns from which comparison tables also show lift and the unadjusted p
+
+
 def print_comparison(out: Console, table, title: str, alpha: float) -> None:
-    """One table per arm against the control, one row per metric; rates in % and points."""
+    """One table per arm against the control, one row per metric; rates in % and points.
+
+    Numbers never wrap; below WIDE columns the lift and unadjusted p are left out (they are
+    in the CSV) and long metric names fold, so the table fits an 80-column terminal or log.
+    """
+    wide = out.width >= WIDE
     out.print(title, highlight=False, soft_wrap=True)
     for arm, rows in table.groupby("arm", sort=False):
         view = Table(title=f"[bold]{arm}[/] vs {rows['control'].iloc[0]}", title_justify="left",
                      box=None, padding=(0, 1, 0, 0), header_style="bold underline")
-        view.add_column("metric", no_wrap=True)
-        for column in ("control", "arm", "diff", f"{1 - alpha:.0%} CI", "lift", "p", "adj. p"):
-            view.add_column(column, justify="right", overflow="fold")
-        view.add_column("decision", min_width=8, overflow="fold")
+        view.add_column("metric", overflow="fold", ratio=1)
+        columns = ["control", "arm", "diff", f"{1 - alpha:.0%} CI"] + (["lift", "p"] if wide else []) + ["adj. p"]
+        for column in columns:
+            view.add_column(column, justify="right", no_wrap=True)
+        view.add_column("decision", no_wrap=True)
         for _, r in rows.iterrows():
             k = "proportion" if r["metric"].endswith("rate") else r["kind"]
-            view.add_row(r["metric"] if r["role"] == "primary" else f"{r['metric']} (guardrail)",
-                         fmt_value(r["estimate_control"], k), fmt_value(r["estimate_arm"], k),
-                         fmt_value(r["difference"], k, signed=True),
-                         f"{fmt_value(r['ci_low'], k, True, False)}..{fmt_value(r['ci_high'], k, True, False)}",
-                         "-" if r["lift"] != r["lift"] else f"{r['lift']:+.0%}",
-                         fmt_p(r["p_value"]), fmt_p(r["p_adjusted"]), fmt_decision(r["decision"]))
+            cells = [r["metric"] if r["role"] == "primary" else f"{r['metric']} (guardrail)",
+                     fmt_value(r["estimate_control"], k), fmt_value(r["estimate_arm"], k),
+                     fmt_value(r["difference"], k, signed=True),
+                     f"{fmt_value(r['ci_low'], k, True, False)}..{fmt_value(r['ci_high'], k, True, False)}"]
+            if wide:
+                cells += ["-" if r["lift"] != r["lift"] else fmt_percent(r["lift"]), fmt_p(r["p_value"])]
+            view.add_row(*cells, fmt_p(r["p_adjusted"]), fmt_decision(r["decision"]))
         out.print(view)
+    if not wide:
+        out.print(f"(lift and unadjusted p: in the CSV, or on a terminal of {WIDE}+ columns)", style="dim")
+
+
+def fmt_percent(share: float) -> str:
+    """A signed percentage without '-0 %': +5 %, -12 %, 0 %."""
+    text = f"{share:+.0%}"
+    return "0%" if text in ("+0%", "-0%") else text
 
 
 def print_run_comparison(out: Console, table, folder_name: str, adjust: str, alpha: float, path=None) -> None:

@@ -22,13 +22,20 @@ def print_calibration(out: Console, result, err: Console | None = None) -> None:
     for column in ("model", "parameters (std. error)", "log-likelihood"):
         table.add_column(column)
     for fit in (result.bgnbd, result.pareto_nbd, result.gamma_gamma):
-        params = ", ".join(f"{k}={v:.3f} ({fit.se[k]:.3f})" for k, v in fit.params.items())
-        table.add_row(fit.model, params, f"{fit.loglik:,.1f}")
+        if not getattr(fit, "fitted", True):
+            table.add_row(fit.model, "not fitted (see the warning)", "-")
+            continue
+        pooled = fit is result.gamma_gamma and getattr(result, "spend_fallback", None)
+        params = ", ".join(f"{k}={v:.3g}" if pooled else f"{k}={v:.3f} ({_num(fit.se[k], '.3f')})"
+                           for k, v in fit.params.items())
+        table.add_row(fit.model + (" (pooled)" if pooled else ""), params, _num(fit.loglik, ",.1f"))
     out.print(table)
     if result.holdout is not None:
         h = result.holdout
+        pareto = h.predicted_pareto_nbd
         out.print(f"Holdout repeat transactions: actual {h.actual:,}, BG/NBD forecast {h.predicted_bgnbd:,.0f} "
-                  f"({h.error_bgnbd:+.1%}), Pareto/NBD forecast {h.predicted_pareto_nbd:,.0f}.")
+                  f"({h.error_bgnbd:+.1%}), Pareto/NBD forecast "
+                  f"{'not fitted' if pareto != pareto else f'{pareto:,.0f}'}.")
     if result.tracking is not None:
         t = result.tracking
         out.print(f"Simulated (engine, no marketing, {t.replications} replications): no season "
@@ -42,6 +49,11 @@ def print_calibration(out: Console, result, err: Console | None = None) -> None:
     for note in result.warnings:
         (err or out).print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
     out.print(f"Wrote {', '.join(result.files)} to [bold]{result.out_dir}[/]")
+
+
+def _num(value: float, spec: str) -> str:
+    """A number in `spec`, or '-' when it is missing (NaN)."""
+    return "-" if value != value else format(value, spec)
 
 
 def print_capacity(out: Console, plan, folder) -> None:
@@ -63,19 +75,18 @@ def print_capacity(out: Console, plan, folder) -> None:
               f"{plan.agent_cost:,.0f} yuan. Simulated with this schedule: {a['service_level']:.1%} answered "
               f"within {plan.answer_within_seconds:g} s, {a['abandonment_rate']:.1%} abandoned, mean wait "
               f"{a['mean_wait_s']:.0f} s; {a['service_sales_share']:.0%} of paid sales through service, "
-              f"{a['sales_lost_to_waiting']:,.0f} yuan lost to waiting.", highlight=False, soft_wrap=True)
+              f"{a['sales_lost_to_waiting']:,.0f} yuan lost to waiting.", highlight=False)
     out.print("Erlang C assumes one chat per agent slot, exponential handling, customers who never leave and "
               "a steady rate; the simulated count pools several chats per agent, lets impatient customers "
               "leave, draws handle times as configured, and 'achieved' replays the real day, where arrivals "
-              "burst above the hour's mean and queues carry over between hours.", highlight=False,
-              soft_wrap=True)
+              "burst above the hour's mean and queues carry over between hours.", highlight=False)
     staffed = int((h["staff"] > 0).sum())
     out.print(f"Warehouse: {s.staff} pick/pack staff on each of {staffed} staffed hours a day "
               f"({h['pack_capacity'].max():,.0f} orders/h), {s.staff_hours:,.0f} staff-hours over the "
               f"operations horizon, {s.cost:,.0f} yuan; {s.on_time_share:.1%} shipped within "
               f"{plan.ship_within_hours:g} h (95th percentile {s.ship_hours_p95:.1f} h) on the busiest of "
               f"{plan.replications} simulated days ({a['paid_orders']:,.0f} paid orders on average).",
-              highlight=False, soft_wrap=True)
+              highlight=False)
     out.print(f"Wrote [bold]{folder}[/] (capacity.csv, load_vs_capacity.png)", soft_wrap=True)
 
 

@@ -115,25 +115,38 @@ def check_out_folder(folder: str | Path) -> None:
 
 def plan_capacity(scenario: Scenario, service_level: float = 0.8, answer_within_seconds: float = 20.0,
                   ship_within_hours: float | None = None, replications: int = 5, seed: int | None = None,
-                  policy: str | None = None) -> CapacityPlan:
+                  policy: str | None = None, progress=None) -> CapacityPlan:
     """Agents by hour and warehouse staff for the event day of `policy` (default: the first).
 
     `service_level` of chats answered within `answer_within_seconds`; paid orders shipped
     within `ship_within_hours` (default: operations.warehouse.promise_hours) for a share
-    operations.warehouse.target_on_time of them. Seed defaults to run.seed.
+    operations.warehouse.target_on_time of them. Seed defaults to run.seed. `progress(done,
+    total)` is called as the steps finish (simulated days and sized hours).
     """
     name = _checked(scenario, service_level, answer_within_seconds, ship_within_hours, replications, policy)
     seed = scenario.run.seed if seed is None else seed
     config = _targets(scenario.operations, service_level, answer_within_seconds, ship_within_hours)
     config = with_policy(config, scenario.policies[name])
-    orders = [_event_orders(scenario, name, seed, rep) for rep in range(replications)]
-    first = [run_event_day(o, config, seed, rep) for rep, o in enumerate(orders)]
+    total, done = 3 * replications + 24, 0
+
+    def step(result=None):
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+        return result
+
+    if progress is not None:
+        progress(0, total)
+    orders = [step(_event_orders(scenario, name, seed, rep)) for rep in range(replications)]
+    first = [step(run_event_day(o, config, seed, rep)) for rep, o in enumerate(orders)]
     arrivals = np.array([_day0(r, "chat_arrivals") for r in first], dtype=float)
-    table = plan_agents(arrivals.mean(axis=0), config.service, streams.generator(seed, 0, streams.OPERATIONS, 1))
+    table = plan_agents(arrivals.mean(axis=0), config.service, streams.generator(seed, 0, streams.OPERATIONS, 1),
+                        on_hour=lambda h: step())
     table.insert(2, "arrivals_p90", np.quantile(arrivals, 0.9, axis=0))
     schedule = [float(a) for a in table["sim_agents"]]
     planned = config.model_copy(update={"service": config.service.model_copy(update={"agents": schedule})})
-    second = [run_event_day(o, planned, seed, rep) for rep, o in enumerate(orders)]
+    second = [step(run_event_day(o, planned, seed, rep)) for rep, o in enumerate(orders)]
     staff = _plan_staff(second, planned)
     return CapacityPlan(scenario.name, name, replications, service_level, answer_within_seconds,
                         planned.warehouse.promise_hours, _with_results(table, second, staff, planned),
@@ -202,5 +215,7 @@ def _with_results(table: pd.DataFrame, results: list[OperationsResult], staff: S
     staffed = hourly(config.warehouse.staff, np.arange(24)) > 0
     out["staff"] = np.where(staffed, staff.staff, 0)
     out["pack_capacity"] = out["staff"] * config.warehouse.picks_per_staff_hour
-    out["note"] = note
+    below = out["achieved_service_level"] < config.service.target_service_level
+    out["note"] = [n + ("; " if n else "") + "below target: backlog or burst" if b else n
+                   for n, b in zip(note, below)]
     return out

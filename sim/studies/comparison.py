@@ -24,7 +24,8 @@ COMPARISON_FILE = "comparison.csv"
 
 DEFAULT_METRICS = ("orders", "gmv", "gross_profit", "repurchase_rate")
 """Compared in every run; `OPTIONAL_METRICS` too when the run has them."""
-OPTIONAL_METRICS = ("net_profit", "marketing_spend", "marketing_cost")
+OPTIONAL_METRICS = ("net_profit", "marketing_spend", "marketing_cost",
+                    "ops_paid_gmv", "ops_recovered_gmv_incremental", "ops_reminder_cost")
 
 _CONTROL_NAMES = ("none", "nothing", "baseline", "control", "holdout")
 _ADJUST = ("holm", "bh")

@@ -30,7 +30,7 @@ def test_abandonment_and_multichat_need_no_more_than_erlang():
                   handle_time=HandleTime(mean_minutes=6.0, distribution="exponential"))
     table = plan_agents(np.array([300.0, 300.0, 50.0]), cfg, np.random.default_rng(2), eval_hours=40)
     assert (table["sim_agents"] <= table["erlang_agents"]).all()
-    assert table["note"].str.contains("pooled").all()
+    assert table["note"].str.contains("places (3 per agent)", regex=False).all()
 
 
 def test_staff_plan_is_minimal():

@@ -117,6 +117,10 @@ def test_capacity_command_writes_table_and_chart(tmp_path):
     assert list(table["hour"]) == list(range(24))
     assert {"arrivals", "erlang_agents", "sim_agents", "achieved_service_level", "staff"} <= set(table.columns)
     assert (table["sim_agents"] >= 1).any()
+    below = table["achieved_service_level"] < 0.8  # a note says so exactly where the shown level is short
+    np.testing.assert_array_equal(table["note"].fillna("").str.contains("below target"), below)
+    long = [line for line in res.output.splitlines() if len(line) > 80 and not line.startswith("Wrote ")]
+    assert not long  # 80 columns, but for the folder written (a path is not split)
     assert (out / "load_vs_capacity.png").stat().st_size > 1000
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
