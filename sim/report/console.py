@@ -61,6 +61,12 @@ def fmt(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
 
+def count(n: int, noun: str) -> str:
+    """'1 policy', '3 policies', '1,000 replications'."""
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2] not in "aeiou" else noun + "s"
+    return f"{n:,} {noun if n == 1 else plural}"
+
+
 def fmt_p(value: float) -> str:
     """A p-value: 4 decimals, '<0.0001' below that; NaN is '-'."""
     if value != value:
@@ -146,14 +152,14 @@ def print_run(out: Console, result) -> None:
                          "(paired over replications, Holm-adjusted):", 0.05)
     points = len(result.replications[["point"]].drop_duplicates()) if result.sweep else 1
     grid = f" x {points} sweep points" if result.sweep else ""
-    out.print(f"{spec.run.replications} replications x {len(spec.policies)} policies{grid} "
+    out.print(f"{count(spec.run.replications, 'replication')} x {count(len(spec.policies), 'policy')}{grid} "
               f"in {result.wall_seconds:.1f} s; run folder: [bold]{result.folder}[/]")
 
 
 def print_validated(out: Console, path, spec) -> None:
     """The line of a scenario that loaded: its name, policies, customers and days."""
     out.print(f"{path}: valid scenario [bold]{spec.name}[/] with "
-              f"{len(spec.policies)} policies ({', '.join(spec.policies)}), "
+              f"{count(len(spec.policies), 'policy')} ({', '.join(spec.policies)}), "
               f"{spec.population.size:,} customers, days {spec.calendar.start_day}..{spec.calendar.end_day}.")
 
 
@@ -185,7 +191,9 @@ def print_comparison(out: Console, table, title: str, alpha: float) -> None:
         view.add_column("decision", no_wrap=True)
         for _, r in rows.iterrows():
             k = "proportion" if r["metric"].endswith("rate") else r["kind"]
-            cells = [r["metric"] if r["role"] == "primary" else f"{r['metric']} (guardrail)",
+            adjusted = str(r.get("method", "")).startswith("CUPED")
+            name = r["metric"] + ("*" if adjusted else "")
+            cells = [name if r["role"] == "primary" else f"{name} (guardrail)",
                      fmt_value(r["estimate_control"], k), fmt_value(r["estimate_arm"], k),
                      fmt_value(r["difference"], k, signed=True),
                      f"{fmt_value(r['ci_low'], k, True, False)}..{fmt_value(r['ci_high'], k, True, False)}"]
@@ -193,6 +201,9 @@ def print_comparison(out: Console, table, title: str, alpha: float) -> None:
                 cells += ["-" if r["lift"] != r["lift"] else fmt_percent(r["lift"]), fmt_p(r["p_value"])]
             view.add_row(*cells, fmt_p(r["p_adjusted"]), fmt_decision(r["decision"]))
         out.print(view)
+    if "method" in table and table["method"].astype(str).str.startswith("CUPED").any():
+        out.print("* CUPED-adjusted means (pre-period covariate): each comparison adjusts the control's "
+                  "mean too, so it can differ between comparisons", style="dim")
     if not wide:
         out.print(f"(lift and unadjusted p: in the CSV, or on a terminal of {WIDE}+ columns)", style="dim")
 

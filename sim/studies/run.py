@@ -7,6 +7,8 @@ with several policies, each is compared with the control.
 
 from __future__ import annotations
 
+import time
+
 from pathlib import Path
 
 from sim.config.scenario import Scenario
@@ -54,6 +56,7 @@ def resume(folder: str | Path, workers: int | None = 1, scheduler: str | None = 
 
 def _result(scenario: Scenario, simulated: Simulated, folder: RunFolder | None, workers: int | None,
             scheduler: str | None) -> RunResult:
+    started = time.perf_counter()
     result = RunResult(scenario, simulated.replications, simulated.daily, wall_seconds=simulated.wall_seconds,
                        workers=workers, scheduler=scheduler, tables=simulated.tables, sweep=simulated.sweep)
     if len(scenario.policies) > 1 and scenario.run.replications > 1 and not result.sweep:
@@ -62,7 +65,10 @@ def _result(scenario: Scenario, simulated: Simulated, folder: RunFolder | None, 
         try:
             result.write_into(folder.path, status="incomplete")
             finish(folder.path)
-            folder.write_manifest({**folder.manifest(), "status": "complete"})
+            # The time a person waited: simulation, comparison, tables, charts and report.
+            result.wall_seconds += time.perf_counter() - started
+            folder.write_manifest({**folder.manifest(), "status": "complete",
+                                   "wall_seconds": round(result.wall_seconds, 3)})
             result.folder = folder.complete()
         except OSError as exc:
             keys = [c for c in ("point", "replication") if c in result.replications]
