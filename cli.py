@@ -174,10 +174,10 @@ def calibrate(
     from sim.calibrate import calibrate as run_calibration
 
     with user_errors():
-        result = run_calibration(orders, customer=customer, date=date, amount=amount, category=category,
-                                 calibration_end=calibration_end, unit=unit, encoding=encoding,
-                                 same_day="keep" if keep_same_day else "merge", out_dir=out_dir,
-                                 season=season or None, replications=replications, seed=seed, force=force)
+        result = _simulate(f"{Path(orders).name} holdout simulation", lambda update: run_calibration(
+            orders, customer=customer, date=date, amount=amount, category=category, calibration_end=calibration_end,
+            unit=unit, encoding=encoding, same_day="keep" if keep_same_day else "merge", out_dir=out_dir,
+            season=season or None, replications=replications, seed=seed, force=force, progress=update))
     show_study.print_calibration(out, result, err=err)
 
 

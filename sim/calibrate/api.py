@@ -133,8 +133,8 @@ def calibrate(orders_path: str | Path, customer: str, date: str, amount: str,
               encoding: str | None = None, same_day: str = "merge",
               out_dir: str | Path = "calibrated", horizon: float | None = None,
               write: bool = True, season: list[Season | str] | None = None, simulate: bool = True,
-              replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED, force: bool = False
-              ) -> CalibrationResult:
+              replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED, force: bool = False,
+              progress=None) -> CalibrationResult:
     """Calibrate a population from an order export (CSV) and write it to `out_dir`.
 
     Columns are named by `customer`, `date`, `amount` (and optional `category`). Same-day orders
@@ -153,6 +153,7 @@ def calibrate(orders_path: str | Path, customer: str, date: str, amount: str,
     "START:END:MULT" strings, MULT a number or "fit") for that simulation; without one the
     first year-end season in the holdout is fitted. The resulting windows are written to the
     population file under `calendar_suggestion` (ignored by the scenario loader).
+    `progress(done, total)`, if given, follows the holdout simulation's replications.
     """
     path = Path(orders_path)
     if write:
@@ -190,7 +191,8 @@ def calibrate(orders_path: str | Path, customer: str, date: str, amount: str,
     tracking = None
     if holdout is not None and simulate:
         tracking = track(summary, per_week(bg.params, UNIT_DAYS[unit]), tuple(bg.params.values()),
-                         holdout.predicted_bgnbd, windows, replications=replications, seed=seed)
+                         holdout.predicted_bgnbd, windows, replications=replications, seed=seed,
+                         progress=progress)
         if tracking.calendar_suggestion() is not None:
             doc["calendar_suggestion"] = tracking.calendar_suggestion()
     result = CalibrationResult(Path(out_dir), doc, bg, pn, gg, customers, holdout, unit, corr,

@@ -148,7 +148,7 @@ def _boundaries(days: np.ndarray) -> np.ndarray:
 
 
 def simulate_cohort(cohort: Cohort, buying: dict[str, float], season=(), replications: int =
-                    DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED) -> Simulated:
+                    DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED, tick=None) -> Simulated:
     """Simulate the cohort with the engine, no marketing, `replications` times.
 
     `buying` holds BG/NBD r, alpha, a, b with time in weeks. Every season window needs a
@@ -184,6 +184,8 @@ def simulate_cohort(cohort: Cohort, buying: dict[str, float], season=(), replica
         repeat = np.sort(orders["time"][~orders["first"]])
         runs[k] = np.searchsorted(repeat, grid_hours, side="left")
         holdout[k] = len(repeat) - np.searchsorted(repeat, _boundaries(0), side="left")
+        if tick is not None:
+            tick()
     return Simulated(windows, cohort.grid_day, runs, holdout)
 
 
@@ -203,7 +205,7 @@ def _window_grid(cohort: Cohort, s: int, e: int) -> tuple[np.ndarray, int]:
 
 def fit_season(summary: Summary, cohort: Cohort, buying: dict[str, float], season,
                replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED,
-               bounds: tuple[float, float] = MULTIPLIER_BOUNDS) -> Simulated:
+               bounds: tuple[float, float] = MULTIPLIER_BOUNDS, tick=None) -> Simulated:
     """Set every `fit` window's multiplier to best match the actual curve inside the window.
 
     Windows are fitted one after the other in time order (a later window cannot change the
@@ -227,11 +229,11 @@ def fit_season(summary: Summary, cohort: Cohort, buying: dict[str, float], seaso
         def curve(m, i=i):
             trial = windows[:i] + [replace(windows[i], multiplier=float(m))] + \
                 [replace(x, multiplier=1.0) for x in windows[i + 1:]]
-            c = simulate_cohort(probe, buying, trial, replications, seed).mean
+            c = simulate_cohort(probe, buying, trial, replications, seed, tick).mean
             return c[:-1] - c[-1]
 
         windows[i] = replace(w, multiplier=round(_least_squares(curve, target, bounds), 3))
-    sim = simulate_cohort(cohort, buying, windows, replications, seed)
+    sim = simulate_cohort(cohort, buying, windows, replications, seed, tick)
     return replace(sim, fitted=any(w.fit for w in season))
 
 
@@ -324,7 +326,7 @@ class Tracking:
 def track(summary: Summary, buying: dict[str, float], bg: tuple | None = None,
           forecast: float = float("nan"), season=None, fit_default: bool = True,
           replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED,
-          step_days: int = 7) -> Tracking:
+          step_days: int = 7, progress=None) -> Tracking:
     """Simulate the calibrated cohort with no marketing and compare with the actual holdout.
 
     `summary` needs a holdout (a calibration end before the data end); `buying` is BG/NBD r,
@@ -333,6 +335,8 @@ def track(summary: Summary, buying: dict[str, float], bg: tuple | None = None,
     closed-form conditional forecast to show beside the simulation. `season`: Season windows
     (set or to fit); without one and with `fit_default`, the first year-end season inside the
     holdout (if any) is fitted. Returns the baseline (no season) and the seasonal simulation.
+    `progress(done, None)` is called after each simulated replication (the season search makes
+    the total unknown in advance).
     """
     if summary.cal_end >= summary.data_end:
         raise DataError("tracking needs a holdout: set a calibration end before the data's end")
@@ -341,12 +345,20 @@ def track(summary: Summary, buying: dict[str, float], bg: tuple | None = None,
     if bg is None:  # weeks to the summary's unit: a rate per week is 7 / unit_days rates per unit
         bg = (buying["r"], buying["alpha"] * 7.0 / summary.unit_days, buying["a"], buying["b"])
     table = _closed_form_curve(summary, cohort, bg, step_days)
-    baseline = simulate_cohort(cohort, buying, (), replications, seed)
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, None)
+
+    baseline = simulate_cohort(cohort, buying, (), replications, seed, tick)
     windows = list(season or [])
     if not windows and fit_default:
         found = default_season(summary.cal_end, summary.data_end)
         windows = [found] if found is not None else []
-    seasonal = fit_season(summary, cohort, buying, windows, replications, seed) if windows else None
+    seasonal = fit_season(summary, cohort, buying, windows, replications, seed, tick=tick) if windows else None
     table["simulated"], table["simulated_low"], table["simulated_high"] = \
         baseline.mean, baseline.low, baseline.high
     if seasonal is not None:
