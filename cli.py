@@ -309,7 +309,7 @@ def forecast(
         None, "--sensitivity-replications", min=1, help="Replications per sensitivity variant (default: as the forecast)."),
     step: float = typer.Option(0.10, "--step", min=0.01, max=0.9, help="Relative move of each input (0.10 = 10 %)."),
     check_traffic: bool = typer.Option(True, "--check-traffic/--no-check-traffic",
-                                       help="Re-simulate with daily_visitors scaled to the needed traffic."),
+                                       help="Re-simulate to find the needed traffic, conversion and order value."),
     backtest: Optional[Path] = typer.Option(
         None, "--backtest", help="Last year's actual daily figures: CSV with day, visitors, orders, gmv."),
     holdout_days: int = typer.Option(3, "--holdout-days", min=1, help="Last days of --backtest held out of the fit."),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 LEVELS = (0.1, 0.5, 0.9)
@@ -63,39 +64,31 @@ def target_chance(gmv, target: float, alpha: float = 0.05) -> TargetChance:
     return TargetChance(float(target), hits / len(gmv), float(lo), float(hi), len(gmv))
 
 
-@dataclass(frozen=True)
-class Requirement:
-    """The level of one lever that reaches the target with the chosen probability.
-
-    `scale` multiplies the lever (others at their simulated values); `needed` is the lever's
-    simulated median times `scale`.
-    """
-
-    lever: str
-    current: float
-    needed: float
-    scale: float
+def target_scale(gmv, target: float, probability: float) -> float:
+    """s = target / Q(1 - probability) of GMV: multiplying every replication's GMV by s makes
+    P(GMV >= target) = probability (Weibull quantile; inf without GMV)."""
+    q = float(quantiles(gmv, [1.0 - probability])[0])
+    return target / q if q > 0 else float("inf")
 
 
-def requirements(outcomes: pd.DataFrame, target: float, probability: float) -> list[Requirement]:
-    """Traffic, conversion or order value needed for P(GMV >= target) = probability.
-
-    Assumption: GMV is proportional to each lever with the others held at their simulated
-    values, so multiplying one lever by s multiplies every replication's GMV by s. Then
-    P(s x GMV >= target) = probability when s = target / Q(1 - probability), Q the GMV
-    quantile; the same s applies to whichever lever is moved.
-    """
-    q = float(quantiles(outcomes["gmv"], [1.0 - probability])[0])
-    scale = target / q if q > 0 else float("inf")
-    out = []
-    for lever in COMPONENTS:
-        current = float(np.nanmedian(outcomes[lever]))
-        out.append(Requirement(lever, current, current * scale, scale))
-    return out
+def quantile_interval(x, level: float, alpha: float = 0.05) -> tuple[float, float]:
+    """Distribution-free (1 - alpha) interval for the `level` quantile: order statistics
+    X(j) <= q <= X(k) with Binomial(n, level) coverage >= 1 - alpha. An end needing more
+    replications than there are is nan (P10 and P90 need 36 for 95 %)."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n = len(x)
+    if n == 0:
+        return float("nan"), float("nan")
+    j = int(stats.binom.ppf(alpha / 2, n, level))  # P(B < j) <= alpha / 2
+    k = int(stats.binom.ppf(1 - alpha / 2, n, level)) + 1  # P(B >= k) <= alpha / 2
+    low = float(x[j - 1]) if j >= 1 else float("nan")
+    high = float(x[k - 1]) if k <= n else float("nan")
+    return low, high
 
 
 def summary_rows(outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Mean, P10, P50, P90 of GMV, its components and the other event-day figures."""
+    """Mean, P10, P50, P90 of GMV, its components and the other event-day figures, with each
+    quantile's distribution-free 95 % interval (p10_low, p10_high, ...; see quantile_interval)."""
     units = {"gmv": "yuan", "traffic": "visitors", "conversion": "orders per visitor", "aov": "yuan per order",
              "orders": "orders", "visitors": "new visitors", "returning": "existing customers",
              "first_orders": "orders", "presale_deposits": "deposits", "presale_deposit_value": "yuan",
@@ -110,6 +103,10 @@ def summary_rows(outcomes: pd.DataFrame) -> pd.DataFrame:
         p10, p50, p90 = quantiles(x) if len(x) else (np.nan,) * 3
         section = "presale" if name.startswith("presale_") else (
             "decomposition" if name in COMPONENTS else "event_day")
-        rows.append({"section": section, "quantity": name, "unit": unit, "mean": float(np.mean(x)) if len(x) else np.nan,
-                     "p10": p10, "p50": p50, "p90": p90})
+        row = {"section": section, "quantity": name, "unit": unit, "mean": float(np.mean(x)) if len(x) else np.nan,
+               "p10": p10, "p50": p50, "p90": p90}
+        for level in LEVELS:
+            key = f"p{level * 100:.0f}"
+            row[f"{key}_low"], row[f"{key}_high"] = quantile_interval(x, level)
+        rows.append(row)
     return pd.DataFrame(rows)

@@ -109,23 +109,48 @@ def print_forecast(out: Console, fc, folder) -> None:
             view.add_row(r.quantity, *(_show(r.quantity, v) for v in (r.mean, r.p10, r.p50, r.p90)))
     out.print(view)
     out.print("GMV = traffic x conversion x aov in every replication (traffic: new visitors + existing "
-              "customers who ordered on day 0).", highlight=False, soft_wrap=True)
+              "customers who ordered on day 0).", highlight=False)
+    import math
+
+    def span(low: float, high: float) -> str:  # one end only when the other needs more replications
+        if low == low and high == high:
+            return f"¥{fmt(low)}..¥{fmt(high)}"
+        return f"below ¥{fmt(high)}" if high == high else (f"above ¥{fmt(low)}" if low == low else "n/a")
+
+    gmv = next(r for r in fc.table().itertuples() if r.quantity == "gmv")
+    ends = [f"{name} {span(getattr(gmv, f'{name.lower()}_low'), getattr(gmv, f'{name.lower()}_high'))}"
+            for name in ("P10", "P50", "P90")]
+    n_open = math.ceil(math.log(0.025) / math.log(0.9))  # replications before P10 has a lower end
+    out.print(f"GMV quantiles' 95 % intervals (order statistics of {len(fc.outcomes)} replications): "
+              f"{', '.join(ends)}" + (f" (closing P10 and P90 needs {n_open})." if len(fc.outcomes) < n_open
+                                      else "."), highlight=False)
     if fc.chance is not None:
         c = fc.chance
         out.print(f"Target ¥{c.target:,.0f}: reached in {c.probability:.0%} of replications "
                   f"(95 % interval {c.ci_low:.0%}..{c.ci_high:.0%}).", highlight=False)
-        need = Table(title=f"Needed for a {fc.probability:.0%} chance (others held at simulated values)",
-                     title_justify="left")
-        for column in ("lever", "simulated P50", "needed", "x"):
-            need.add_column(column, justify="left" if column == "lever" else "right")
+        # the needed levers: simulated P50, needed P50, factor on the input, achieved chance, ok
+        rerun = getattr(fc, "resimulated", True)
+        how = "each lever re-simulated alone" if rerun else "GMV assumed proportional, not re-simulated"
+        need = Table(title=f"Needed for a chance of {fc.probability:.0%} ({how})", title_justify="left")
+        for column in ("lever", "P50", "needed", "x", "achieved", "ok"):
+            need.add_column(column, justify="left" if column in ("lever", "ok") else "right")
         for r in fc.required:
-            need.add_row(r.lever, _show(r.lever, r.current), _show(r.lever, r.needed), f"{r.scale:.3f}")
+            got = f"{r.achieved:.0%} ({r.achieved_low:.0%}..{r.achieved_high:.0%})" if r.achieved == r.achieved else "-"
+            need.add_row(r.lever, _show(r.lever, r.current), _show(r.lever, r.needed) if r.needed == r.needed else "-",
+                         f"{r.scale:.3f}", got, ("yes" if rerun else "?") if r.feasible else "no")
         out.print(need)
-        if fc.traffic_check:
-            t = fc.traffic_check
-            out.print(f"Check: daily_visitors x {t['daily_visitors_scale']:.3f} re-simulated gives traffic P50 "
-                      f"{t['traffic_p50']:,.0f}, GMV P50 ¥{t['gmv_p50']:,.0f}, target reached in "
-                      f"{t['probability']:.0%} of replications.", highlight=False, soft_wrap=True)
+        inputs = ", ".join(f"{r.input} ({r.lever})" for r in fc.required)
+        if rerun:
+            out.print(f"x: factor on the input moved, {inputs}; needed: the lever's P50 there; achieved: share "
+                      f"of its {len(fc.outcomes)} replications reaching the target (95 % interval); "
+                      f"{sum(r.runs for r in fc.required)} runs, same seed.", highlight=False)
+        else:
+            out.print(f"x: factor on each lever's input ({inputs}) if GMV were proportional to it.", highlight=False)
+        works = [r.lever for r in fc.required if r.feasible]
+        out.print(f"Works alone{'' if rerun else ' (unchecked)'}: {', '.join(works) if works else 'none'}."
+                  + "".join(f" {r.lever}: {r.reason}." for r in fc.required if not r.feasible)
+                  + "".join(f" {r.lever}: {r.note}." for r in fc.required if rerun and r.feasible and r.note),
+                  highlight=False)
     if fc.tornado is not None and len(fc.tornado):
         tv = Table(title=f"Sensitivity: mean event-day GMV (¥{fc.baseline_gmv:,.0f}) with each input "
                          f"-/+{fc.tornado['step'].iloc[0]:.0%}", title_justify="left")

@@ -2,7 +2,8 @@
 sensitivity and an optional backtest, written as a forecast folder.
 
 The event-day figures and their decomposition are defined in `sim.forecast.event_day`;
-quantiles and the target chance in `sim.forecast.decomposition`.
+quantiles and the target chance in `sim.forecast.decomposition`; the re-simulated search for
+the needed traffic, conversion and order value in `sim.forecast.levers`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import numpy as np
 import pandas as pd
 
 from sim.forecast.backtest import Backtest, backtest as run_backtest, read_actuals
-from sim.forecast.decomposition import (Requirement, TargetChance, event_outcomes, quantiles, requirements,
-                                        summary_rows, target_chance)
+from sim.forecast.decomposition import TargetChance, event_outcomes, quantiles, summary_rows, target_chance
 from sim.forecast.kpi import kpi_plan
-from sim.forecast.sensitivity import main_inputs, tornado, traffic_scaler
+from sim.forecast.levers import LEVERS, MAX_RUNS, UNITS, Requirement, proportional, search
+from sim.forecast.sensitivity import main_inputs, tornado
 from sim.store.results import RunResult
 from sim.studies.run import run
 from sim.config.scenario import Scenario
@@ -38,8 +39,8 @@ class Forecast:
     target: float | None = None
     probability: float = 0.8
     chance: TargetChance | None = None
-    required: list[Requirement] = field(default_factory=list)
-    traffic_check: dict | None = None  # re-simulation with scaled daily_visitors
+    required: list[Requirement] = field(default_factory=list)  # traffic, conversion, aov (sim.forecast.levers)
+    resimulated: bool = False  # required found by re-simulation, not assumed proportional
     tornado: pd.DataFrame | None = None
     baseline_gmv: float = float("nan")  # mean event-day GMV, yuan
     backtest: Backtest | None = None
@@ -49,26 +50,23 @@ class Forecast:
         return quantiles(self.outcomes["gmv"])
 
     def table(self) -> pd.DataFrame:
-        """Quantiles of GMV and its decomposition, target chance, requirements, traffic check."""
+        """Quantiles of GMV and its decomposition (with intervals), target chance, needed levers."""
         rows = summary_rows(self.outcomes).to_dict("records")
         if self.chance is not None:
             c = self.chance
             rows.append({"section": "target", "quantity": "target", "unit": "yuan", "value": c.target})
             rows.append({"section": "target", "quantity": "probability", "unit": "share of replications",
                          "value": c.probability, "ci_low": c.ci_low, "ci_high": c.ci_high, "note": c.method})
+        section = f"required_at_p{self.probability * 100:.0f}"
         for r in self.required:
-            rows.append({"section": f"required_at_p{self.probability:.0%}".replace("%", ""), "quantity": r.lever,
-                         "unit": _UNITS[r.lever], "value": r.needed, "p50": r.current, "scale": r.scale,
-                         "note": "others held at simulated values; GMV assumed proportional to the lever"})
-        if self.traffic_check:
-            t = self.traffic_check
-            note = f"re-simulated with daily_visitors x {t['daily_visitors_scale']:.3f}"
-            rows.append({"section": "traffic_check", "quantity": "traffic", "unit": "visitors",
-                         "p50": t["traffic_p50"], "scale": t["daily_visitors_scale"], "note": note})
-            rows.append({"section": "traffic_check", "quantity": "gmv", "unit": "yuan", "p50": t["gmv_p50"],
+            note = r.note or (f"{r.input} x scale, re-simulated alone: {len(self.outcomes)} replications a run, "
+                              f"same seed, {r.runs} run(s); value: the lever's P50 there; achieved: that run's "
+                              "share reaching the target (Wilson 95 %)")
+            rows.append({"section": section, "quantity": r.lever, "unit": UNITS[r.lever], "value": r.needed,
+                         "p50": r.current, "scale": r.scale, "input": r.input, "input_value": r.input_value,
+                         "achieved": r.achieved, "achieved_low": r.achieved_low, "achieved_high": r.achieved_high,
+                         "feasible": r.feasible, "reason": r.reason, "runs": r.runs, "gmv_ratio": r.gmv_ratio,
                          "note": note})
-            rows.append({"section": "traffic_check", "quantity": "probability", "unit": "share of replications",
-                         "value": t["probability"], "ci_low": t["ci_low"], "ci_high": t["ci_high"], "note": note})
         return pd.DataFrame(rows)
 
     def write(self, results_dir: str | Path = "results") -> Path:
@@ -84,9 +82,6 @@ class Forecast:
             self.tornado.assign(baseline_gmv=self.baseline_gmv).to_csv(folder / "sensitivity.csv", index=False)
         if self.backtest is not None:
             self.backtest.days.to_csv(folder / "backtest.csv", index=False)
-
-
-_UNITS = {"traffic": "visitors", "conversion": "orders per visitor", "aov": "yuan per order"}
 
 
 def one_policy(scenario: Scenario, policy: str | None = None) -> tuple[Scenario, str]:
@@ -131,16 +126,20 @@ def forecast(scenario: Scenario, target: float | None = None, probability: float
              replications: int | None = None, seed: int | None = None, workers: int | None = 1,
              scheduler: str | None = None,
              policy: str | None = None, sensitivity: bool = True, sensitivity_replications: int | None = None,
-             step: float = 0.10, check_traffic: bool = True, actuals: str | Path | pd.DataFrame | None = None,
-             holdout_days: int = 3, progress: Progress | None = None) -> Forecast:
+             step: float = 0.10, resimulate: bool = True, actuals: str | Path | pd.DataFrame | None = None,
+             holdout_days: int = 3, progress: Progress | None = None, check_traffic: bool | None = None) -> Forecast:
     """Forecast event-day GMV of one policy (default: the first) and, with a target, its chance.
 
     replications/seed default to the scenario's run settings. probability: the chance at
-    which requirements are computed. sensitivity: re-simulate each main input at ±step with
-    the same seed (`sensitivity_replications` each, default the replications). check_traffic:
-    re-simulate with daily_visitors scaled to the required traffic. actuals: last year's
-    daily figures (CSV path or frame) for a backtest holding out the last `holdout_days`.
+    which the needed traffic, conversion and order value are found; resimulate: find each by
+    re-simulating its input with the same seed and replications (`sim.forecast.levers`; at
+    most MAX_RUNS runs per lever), else scale all three as if GMV were proportional.
+    check_traffic: the old name of `resimulate`. sensitivity: re-simulate each main input at
+    ±step with the same seed (`sensitivity_replications` each, default the replications).
+    actuals: last year's daily figures (CSV path or frame) for a backtest holding out the
+    last `holdout_days`.
     """
+    resimulate = resimulate if check_traffic is None else check_traffic
     scenario, name = one_policy(scenario, policy)
     n = replications or scenario.run.replications
     seed = scenario.run.seed if seed is None else seed
@@ -149,8 +148,9 @@ def forecast(scenario: Scenario, target: float | None = None, probability: float
     cal = (scenario.calendar.start_day, scenario.calendar.end_day)
     if actuals is not None and not isinstance(actuals, pd.DataFrame):
         actuals = read_actuals(actuals, cal)
-    check = check_traffic and target is not None
-    total = n * (1 + check + 2 * (actuals is not None)) + (2 * len(inputs) + (n_sens != n)) * n_sens * bool(inputs)
+    search_runs = MAX_RUNS * len(LEVERS) if resimulate and target is not None else 0
+    total = (n * (1 + search_runs + 2 * (actuals is not None))
+             + (2 * len(inputs) + (n_sens != n)) * n_sens * bool(inputs))
     runs = _Runs(seed, workers, total, progress, scheduler)
 
     result = runs(scenario, n)
@@ -158,12 +158,18 @@ def forecast(scenario: Scenario, target: float | None = None, probability: float
     plan = kpi_plan(result.daily, result.tables["hourly"], result.tables.get("operations_hourly"))
     fc = Forecast(scenario, name, outcomes, plan, target=target, probability=probability,
                   baseline_gmv=float(outcomes["gmv"].mean()), run=result)
+    quick = _without_operations(scenario)
     if target is not None:
         fc.chance = target_chance(outcomes["gmv"], target)
-        fc.required = requirements(outcomes, target, probability)
-        if check:
-            fc.traffic_check = _check_traffic(scenario, outcomes, fc.required[0], target, lambda s: runs(s, n))
-    quick = _without_operations(scenario)
+        if resimulate:
+            def spent(used: int) -> None:  # the progress bar's total shrinks by the runs not needed
+                runs.total -= (MAX_RUNS - used) * n
+
+            fc.required = search(quick, outcomes, target, probability,
+                                 lambda s: event_outcomes(runs(s, n).tables["hourly"]), done=spent)
+            fc.resimulated = True
+        else:
+            fc.required = proportional(scenario, outcomes, target, probability)
     if inputs:
         # the same seed and replications as the variants, so only the input differs
         baseline = fc.baseline_gmv if n_sens == n else _mean_event_gmv(runs(quick, n_sens))
@@ -176,20 +182,3 @@ def forecast(scenario: Scenario, target: float | None = None, probability: float
 
 def _mean_event_gmv(result: RunResult) -> float:
     return float(result.daily.loc[result.daily["day"] == 0, "gmv"].mean())
-
-
-def _check_traffic(scenario: Scenario, outcomes: pd.DataFrame, need: Requirement, target: float,
-                   rerun: Callable[[Scenario], RunResult]) -> dict:
-    """Scale daily_visitors so the median day-0 traffic becomes the required one, and re-simulate.
-
-    Only new visitors scale with daily_visitors; returning buyers are held at their median.
-    """
-    returning = float(np.median(outcomes["returning"]))
-    visitors = float(np.median(outcomes["visitors"]))
-    scale = max(need.needed - returning, 0.0) / visitors if visitors > 0 else float("nan")
-    checked = rerun(traffic_scaler("daily_visitors")(scenario, scale))
-    again = event_outcomes(checked.tables["hourly"])
-    chance = target_chance(again["gmv"], target)
-    return {"daily_visitors_scale": scale, "traffic_p50": float(np.median(again["traffic"])),
-            "gmv_p50": float(np.median(again["gmv"])), "probability": chance.probability,
-            "ci_low": chance.ci_low, "ci_high": chance.ci_high}

@@ -22,7 +22,7 @@ TINY = {"calendar": {"start_day": -3, "end_day": 0}, "population": {"size": 300}
 def test_decomposition_multiplies_back_to_gmv_in_every_replication():
     s = make_scenario(population={"size": 3000}, traffic={"daily_visitors": 1000},
                       presale={"enabled": True}, calendar={"start_day": -30, "end_day": 2})
-    fc = forecast(s, target=1e5, replications=8, seed=2, sensitivity=False, check_traffic=False)
+    fc = forecast(s, target=1e5, replications=8, seed=2, sensitivity=False, resimulate=False)
     o = fc.outcomes
     np.testing.assert_allclose(o["traffic"] * o["conversion"] * o["aov"], o["gmv"], rtol=1e-12)
     table = fc.table()
@@ -42,7 +42,7 @@ def test_worked_example_50m_scaled_down_by_100():
             "size": 1, "categories": {"apparel": {"share": 1.0, "cycle_days": 30, "order_value": 250}}},
         traffic={"daily_visitors": 20_000, "event_multiplier": 1.0, "conversion": 0.10, "repeat_multiplier": 0.0},
         economics={"event_discount": 0.0})
-    fc = forecast(s, target=500_000, replications=20, seed=11, sensitivity=False, check_traffic=False)
+    fc = forecast(s, target=500_000, replications=20, seed=11, sensitivity=False, resimulate=False)
     p10, p50, p90 = fc.gmv_quantiles()
     assert p50 == pytest.approx(500_000, rel=0.03)
     med = fc.outcomes.median()
@@ -155,10 +155,16 @@ def test_cli_writes_a_forecast_folder(tmp_path):
                                       "--results", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "P50" in result.output and "Target" in result.output and "Backtest" in result.output
+    assert "achieved" in result.output and "Works alone:" in result.output and "Check:" not in result.output
     (folder,) = (tmp_path / "out").iterdir()
     assert folder.name.startswith("small-forecast-")
     for name in ("forecast.csv", "kpi_plan.csv", "fan_chart.png", "tornado.png", "backtest.csv", "sensitivity.csv"):
         assert (folder / name).stat().st_size > 0, name
+    table = pd.read_csv(folder / "forecast.csv")
+    needed = table[table["section"] == "required_at_p80"]
+    assert list(needed["quantity"]) == ["traffic", "conversion", "aov"]
+    assert needed[["achieved", "achieved_low", "achieved_high", "feasible"]].notna().all().all()
+    assert {"reason", "input", "input_value", "runs"} <= set(table.columns)
     plan = pd.read_csv(folder / "kpi_plan.csv")
     assert set(plan["scope"]) == {"day", "event_hour"} and (plan["p10"] <= plan["p90"]).all()
 
