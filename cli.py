@@ -233,8 +233,8 @@ def analyze(
     alpha: Alpha = 0.05, adjust: Adjust = "holm", encoding: ExportEncoding = None,
     ratio: list[str] = typer.Option(
         [], "--ratio", help="NAME=NUMERATOR/DENOMINATOR (repeat): a ratio metric such as aov=spend/orders (delta method)."),
-    bootstrap: Optional[str] = typer.Option(
-        None, "--bootstrap", help="percentile or bca: bootstrap intervals for money metrics (heavy tails)."),
+    bootstrap: Optional[str] = typer.Option(None, "--bootstrap", help="percentile or bca intervals (not advised: on heavy tails they miss 0 in 9-17 % of A/A tests)."),
+    cap: Optional[float] = typer.Option(None, "--cap", help="Compare capped means: amounts above this percentile of all arms (e.g. 0.99) are lowered to it."),
     out_file: Optional[Path] = typer.Option(None, "--out", help="Write the comparison table to this CSV file."),
 ) -> None:
     """Compare the arms of a real experiment (A/B test, holdout) from a per-customer export."""
@@ -247,7 +247,7 @@ def analyze(
         shares = parse_splits(split)
         result = analyze_experiment(export, arm, control, metric, covariate=covariate, guardrails=guards,
                                     planned_shares=shares or None, alpha=alpha,
-                                    adjust=adjust, encoding=encoding, ratios=ratios, bootstrap=bootstrap)
+                                    adjust=adjust, encoding=encoding, ratios=ratios, bootstrap=bootstrap, cap=cap)
         path = write_comparison(result.table, out_file) if out_file is not None else None
     show.print_analysis(out, result, adjust, alpha, path)
 

@@ -59,8 +59,10 @@ def test_hillstrom_rates_and_spend_match_statsmodels_and_scipy(hillstrom, hillst
     welch = stats.ttest_ind(womens.spend, control.spend, equal_var=False)
     ci = welch.confidence_interval(0.95)
     row = table.loc[("Womens E-Mail", "spend")]
-    assert row["p_value"] == pytest.approx(welch.pvalue, rel=1e-9)
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-9)
+    # money: Welch's t referred to label shuffles (exact under A/A whatever the tail), close to Welch here
+    assert "permutation p" in row["method"]
+    assert row["p_value"] == pytest.approx(welch.pvalue, abs=5e-4)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((ci.low, ci.high), abs=0.01)
     # every row is better at the 5 % level after Holm; the split matches the plan
     assert (table["decision"] == "better").all()
     counts = hillstrom.segment.value_counts().sort_index()

@@ -1,7 +1,8 @@
 """The comparison table: every arm against the control on every metric.
 
 One row per (arm, metric). Rates (0/1 columns) get Newcombe intervals and the
-pooled z-test, money columns Welch (or CUPED with a covariate), ratio metrics
+pooled z-test, money columns Welch's t with a permutation p-value (Welch's t
+table with CUPED when a covariate is given; optionally capped), ratio metrics
 the delta method; guardrails get a non-inferiority test instead. P-values
 are adjusted over the family of primary rows and, separately, over guardrails.
 """
@@ -16,6 +17,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from sim.analysis.capped import Cap, choose_cap, compare_means_capped
 from sim.analysis.cuped import compare_means_cuped
 from sim.analysis.means import compare_means, compare_ratios
 from sim.analysis.multiple import SRMResult, adjust_pvalues, sample_ratio_mismatch
@@ -59,16 +61,38 @@ def _row(arm, control, metric, kind, role, n_c, n_a, res, method, lift=None) -> 
     }
 
 
+def _money(ya, yc, alpha, test, interval, rng, cap: Cap | None):
+    """A money metric without covariate; capped when `cap` is given."""
+    if cap is None:
+        return compare_means(ya, yc, alpha=alpha, test=test, interval=interval, rng=rng)
+    if interval not in (None, "t" if test == "welch" else "permutation"):
+        raise ValueError("a capped mean takes its test's own interval; leave `interval` unset")
+    return compare_means_capped(ya, yc, cap=cap, alpha=alpha, test=test, rng=rng)
+
+
+def _caps(df: pd.DataFrame, metrics, cap, covariate) -> dict[str, Cap]:
+    """The cap of each capped money metric, over every arm of the experiment together."""
+    if cap is None:
+        return {}
+    if covariate is not None:
+        raise ValueError("capped means are not CUPED-adjusted: give `cap` or `covariate`, not both")
+    wanted = ({m: {"value": float(v)} for m, v in cap.items()} if isinstance(cap, Mapping)
+              else {m: {"quantile": float(cap)} for m in metrics})
+    return {m: choose_cap(df[m].to_numpy(float), **how) for m, how in wanted.items()
+            if m in metrics and not is_proportion(df[m])}
+
+
 def _primary_row(arm, control, metric, a: pd.DataFrame, c: pd.DataFrame,
-                 covariate: str | None, alpha: float, interval: str = "t",
-                 rng: np.random.Generator | None = None) -> dict:
+                 covariate: str | None, alpha: float, interval: str | None = None,
+                 rng: np.random.Generator | None = None, test: str = "permutation",
+                 cap: Cap | None = None) -> dict:
     ya, yc = a[metric].to_numpy(float), c[metric].to_numpy(float)
     if is_proportion(pd.concat([a[metric], c[metric]])):
         r = compare_proportions(ya.sum(), ya.size, yc.sum(), yc.size, alpha=alpha)
         return _row(arm, control, metric, "proportion", "primary", yc.size, ya.size, r, r.method)
     if covariate is not None and np.ptp(np.concatenate([a[covariate], c[covariate]]).astype(float)) == 0:
         warnings.warn(f"{covariate} is the same for every customer: CUPED skipped for {metric}", stacklevel=4)
-        r = compare_means(ya, yc, alpha=alpha)
+        r = _money(ya, yc, alpha, test, interval, rng, cap)
         return _row(arm, control, metric, "mean", "primary", yc.size, ya.size, r,
                     f"CUPED skipped: {covariate} is constant; {r.method}")
     if covariate is not None:
@@ -77,7 +101,7 @@ def _primary_row(arm, control, metric, a: pd.DataFrame, c: pd.DataFrame,
         method = (f"CUPED on {covariate} (theta={cu.theta:.4g}, variance reduction "
                   f"{cu.variance_reduction:.2%}); Welch")
         return _row(arm, control, metric, "mean", "primary", yc.size, ya.size, cu.comparison, method)
-    r = compare_means(ya, yc, alpha=alpha, interval=interval, rng=rng)
+    r = _money(ya, yc, alpha, test, interval, rng, cap)
     return _row(arm, control, metric, "mean", "primary", yc.size, ya.size, r, r.method)
 
 
@@ -151,8 +175,10 @@ def compare_arms(
     lower_is_better: Sequence[str] = (),
     alpha: float = 0.05,
     adjust: str = "holm",
-    interval: str = "t",
+    interval: str | None = None,
     rng: np.random.Generator | None = None,
+    test: str = "permutation",
+    cap: float | Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Compare every arm with `control`, one row per (arm, metric); columns `COLUMNS`.
 
@@ -174,9 +200,24 @@ def compare_arms(
     alpha : level for intervals (two-sided) and decisions. Default 0.05.
     adjust : ``"holm"`` (default) or ``"bh"``, applied over all primary rows
         together and over all guardrail rows together.
-    interval : interval of money metrics without a covariate: ``"t"`` (Welch,
-        default), or a bootstrap for heavy tails, ``"percentile"`` or ``"bca"``
-        (needs `rng`); the p-value stays Welch's.
+    test : p-value of money metrics without a covariate: ``"permutation"``
+        (default: Welch's t referred to 2,000 shuffles of the arm labels, exact
+        in A/A tests whatever the tail) or ``"welch"`` (Welch's t table, which
+        on heavy-tailed spend rejects only about 3 % of A/A tests at 5 %). See
+        :func:`sim.analysis.means.compare_means`. CUPED rows use the t table.
+    interval : interval of those metrics; default None, the test's own (which
+        agrees with its p-value). ``"t"`` forces Welch's t interval; the
+        bootstrap ``"percentile"`` and ``"bca"`` are kept for old scripts but
+        not recommended (on heavy tails they exclude 0 in 9-17 % of A/A tests).
+    rng : numpy Generator for shuffles and resamples; default one seeded 0, so
+        a table is reproducible.
+    cap : capped (winsorised) means of money metrics without a covariate: a
+        number in (0, 1) caps every customer's amount at that quantile of both
+        arms together (0.99: the 99th percentile over all arms, one cap per
+        metric); a mapping ``{metric: cap}`` gives absolute caps in each
+        metric's units (metrics not in it are not capped). The row's `method`
+        states the cap's value and percentile, and its estimates are of the
+        capped means (:mod:`sim.analysis.capped`). Not with a `covariate`.
 
     Decisions for primary rows: "better"/"worse" when the adjusted p-value is
     below `alpha`, else "no detectable difference".
@@ -190,11 +231,14 @@ def compare_arms(
     if control not in groups:
         raise ValueError(f"control arm {control!r} not found in column {arm_col!r}")
     c = groups[control]
+    rng = np.random.default_rng(0) if rng is None else rng
+    caps = _caps(df[df[arm_col].isin(list(groups))], metrics, cap, covariate)
     rows = []
     for arm, a in groups.items():
         if arm == control:
             continue
-        rows += [_primary_row(arm, control, m, a, c, covariate, alpha, interval, rng) for m in metrics]
+        rows += [_primary_row(arm, control, m, a, c, covariate, alpha, interval, rng, test, caps.get(m))
+                 for m in metrics]
         rows += [_ratio_row(arm, control, n, cols, a, c, alpha) for n, cols in ratios.items()]
         rows += [_guardrail_row(arm, control, m, a, c, g, alpha) for m, g in guards.items()]
     table = _decide(pd.DataFrame(rows), alpha, adjust, lower_is_better)

@@ -12,6 +12,8 @@ import numpy as np
 from scipy import stats
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
+from sim.analysis.permutation import permutation_welch
+
 __all__ = [
     "MeanComparison",
     "RatioEstimate",
@@ -28,9 +30,12 @@ class MeanComparison:
     """Arm versus control on a per-customer amount.
 
     `difference` is ``mean_arm - mean_control`` with interval
-    ``[ci_low, ci_high]`` from `interval_method`; `lift` is
+    ``[ci_low, ci_high]`` (see `method`); `lift` is
     ``mean_arm / mean_control - 1`` with a delta-method interval.
-    `statistic`, `df` and `p_value` are Welch's t-test of a zero difference.
+    `statistic` and `df` are Welch's t and its Satterthwaite degrees of freedom;
+    `p_value` is from the t table (``test="welch"``) or from label shuffles
+    (``test="permutation"``). `cap` is the value the amounts were capped at
+    (yuan, see :mod:`sim.analysis.capped`), None when they were not.
     """
 
     estimate_control: float
@@ -47,6 +52,7 @@ class MeanComparison:
     alpha: float
     alternative: str
     method: str
+    cap: float | None = None
 
 
 @dataclass(frozen=True)
@@ -111,9 +117,11 @@ def compare_means(
     alpha: float = 0.05,
     alternative: str = "two-sided",
     usevar: str = "unequal",
-    interval: str = "t",
+    interval: str | None = None,
     rng: np.random.Generator | None = None,
     n_resamples: int = 2000,
+    test: str = "welch",
+    n_permutations: int = 2000,
 ) -> MeanComparison:
     """Compare mean spend (or profit) per customer between an arm and control.
 
@@ -125,12 +133,28 @@ def compare_means(
         applies to the test only.
     usevar : ``"unequal"`` (default, Welch's t with Satterthwaite degrees of
         freedom) or ``"pooled"`` (Student's t).
-    interval : interval for the difference: ``"t"`` (default, from the same
-        t-test), or a bootstrap interval ``"percentile"`` or ``"bca"``
-        (bias-corrected and accelerated) from ``scipy.stats.bootstrap``, which
-        copes better with the heavy right tail of spend. Bootstrap needs `rng`.
-    rng : numpy Generator for the bootstrap resamples.
+    test : where the p-value comes from. ``"welch"`` (default): the t table.
+        ``"permutation"``: the same Welch t referred to its distribution over
+        `n_permutations` shuffles of the arm labels
+        (:func:`sim.analysis.permutation.permutation_welch`; needs `rng`). On
+        heavy-tailed spend (95 % zeros, lognormal sigma 2, 5,000 customers an
+        arm) the t table rejects 3.3 % of A/A tests at 5 % (20,000 tests), the
+        permutation test 4.75 % (2,000; exact by construction); it is the default
+        of the comparison table (:func:`sim.analysis.compare.compare_arms`).
+    interval : interval for the difference. Default None: the test's own,
+        ``"t"`` (Welch's t quantile) for the t-test, ``"permutation"``
+        (``difference +- c * se`` with c the permutation quantile of ``|t|``, so
+        it excludes 0 exactly when the two-sided p < alpha) for the permutation test.
+        ``"percentile"`` and ``"bca"`` are bootstrap intervals from
+        ``scipy.stats.bootstrap`` (need `rng`). Not recommended for spend:
+        with 95 % zeros and a lognormal tail (sigma 2), 5,000 customers an arm,
+        the BCa interval excludes 0 in 17 % of A/A tests and the percentile one
+        in 9 % (500 tests each), where the t and permutation intervals cover
+        97.3 % and 95.3 % (2,000 tests).
+    rng : numpy Generator for shuffles or bootstrap resamples.
     n_resamples : bootstrap resamples. Default 2000.
+    n_permutations : label shuffles of the permutation test. Default 2000
+        (more are drawn when p is below about 0.005).
 
     References
     ----------
@@ -140,15 +164,29 @@ def compare_means(
     """
     x_arm = np.asarray(x_arm, float)
     x_control = np.asarray(x_control, float)
+    if test not in ("welch", "permutation"):
+        raise ValueError(f"unknown test {test!r}: welch or permutation")
+    if rng is None and (test == "permutation" or interval in ("permutation", "percentile", "bca")):
+        raise ValueError("a permutation test or bootstrap interval needs a numpy Generator `rng`")
+    interval = interval or ("t" if test == "welch" else "permutation")
     cm = CompareMeans(DescrStatsW(x_arm), DescrStatsW(x_control))
     stat, p_value, df = cm.ttest_ind(alternative=alternative, usevar=usevar)
+    method = f"t-test usevar={usevar}"
+    shuffled = None
+    if test == "permutation" or interval == "permutation":
+        shuffled = permutation_welch(x_arm, x_control, rng=rng, n_permutations=n_permutations,
+                                     alternative=alternative, alpha=alpha)
+    if test == "permutation":
+        p_value = shuffled.p_value
+        method = f"Welch t, permutation p ({shuffled.n_permutations:,} shuffles)"
     if interval == "t":
         low, high = cm.tconfint_diff(alpha=alpha, usevar=usevar)
+    elif interval == "permutation":
+        half = shuffled.critical * cm.std_meandiff_separatevar
+        low, high = x_arm.mean() - x_control.mean() - half, x_arm.mean() - x_control.mean() + half
     elif interval in ("percentile", "bca"):
-        if rng is None:
-            raise ValueError("a bootstrap interval needs a numpy Generator `rng`")
-        method = "BCa" if interval == "bca" else "percentile"
-        low, high = _bootstrap_interval(x_arm, x_control, alpha, method, rng, n_resamples)
+        kind = "BCa" if interval == "bca" else "percentile"
+        low, high = _bootstrap_interval(x_arm, x_control, alpha, kind, rng, n_resamples)
     else:
         raise ValueError(f"unknown interval {interval!r}")
     mean_a, mean_c = x_arm.mean(), x_control.mean()
@@ -162,7 +200,7 @@ def compare_means(
         difference=float(mean_a - mean_c), ci_low=float(low), ci_high=float(high),
         lift=float(lift), lift_ci_low=float(lift_low), lift_ci_high=float(lift_high),
         statistic=float(stat), df=float(df), p_value=float(p_value), alpha=alpha,
-        alternative=alternative, method=f"t-test usevar={usevar}; interval={interval}",
+        alternative=alternative, method=f"{method}; interval={interval}",
     )
 
 

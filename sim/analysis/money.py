@@ -54,25 +54,32 @@ def incremental_profit(
     audience_size: int,
     *,
     alpha: float = 0.05,
-    interval: str = "t",
+    interval: str | None = None,
     rng: np.random.Generator | None = None,
+    test: str = "permutation",
 ) -> IncrementalProfit:
     """Expected extra profit if the arm's treatment is given to `audience_size` customers.
 
-    The comparison is :func:`sim.analysis.means.compare_means` (Welch t by
-    default; ``interval="bca"`` or ``"percentile"`` for a bootstrap interval,
-    which needs `rng`). The total is the per-customer difference times the
-    audience, so its interval is the per-customer interval times the audience.
-    A positive total means the treatment pays for its messages and coupons.
+    The comparison is :func:`sim.analysis.means.compare_means`: by default
+    Welch's t with a permutation p-value and the interval that agrees with it
+    (profit is as heavy-tailed as spend, where the t table is conservative);
+    ``test="welch"`` for the t table. The total is the per-customer difference
+    times the audience, so its interval is the per-customer interval times the
+    audience. A positive total means the treatment pays for its messages and
+    coupons.
 
     Parameters
     ----------
-    profit_arm, profit_control : per-customer profit (see :func:`customer_profit`).
+    profit_arm, profit_control : per-customer profit in yuan (see :func:`customer_profit`).
     audience_size : customers the treatment would be sent to.
     alpha : level of the two-sided interval. Default 0.05.
-    interval, rng : passed to ``compare_means`` (default ``"t"``).
+    interval, test : passed to ``compare_means`` (default: the test's own interval).
+        The bootstrap intervals ``"percentile"`` and ``"bca"`` are not recommended:
+        on heavy tails they exclude 0 in 9-17 % of A/A tests.
+    rng : numpy Generator for the shuffles; default one seeded 0 (reproducible).
     """
-    cmp = compare_means(profit_arm, profit_control, alpha=alpha, interval=interval, rng=rng)
+    rng = np.random.default_rng(0) if rng is None else rng
+    cmp = compare_means(profit_arm, profit_control, alpha=alpha, interval=interval, rng=rng, test=test)
     return IncrementalProfit(
         profit_control=cmp.estimate_control, profit_arm=cmp.estimate_arm,
         per_customer=cmp.difference, per_customer_ci_low=cmp.ci_low,

@@ -142,8 +142,12 @@ def confidence_sequence_means(
         count at the end of each day); `looks_control` defaults to `looks_arm`.
     alpha : error probability over all looks. Default 0.05.
     mixture_var : mixing variance; default None tunes it with
-        :func:`mixture_variance_for` to the last look, using the variances
-        observed at the first look, so it is fixed before any later look.
+        :func:`mixture_variance_for` to the last look, from the variance of
+        the estimate there, ``s_a^2/n_a + s_c^2/n_c`` over every customer seen
+        so far (all looks), so the boundary is tightest where the data end.
+        Only the spread enters the tuning, not the difference. Give it
+        explicitly (planned from the final size) to keep one boundary while
+        the test grows.
 
     The variance at each look is the unpooled ``s_a^2/n_a + s_c^2/n_c``.
     """
@@ -151,7 +155,7 @@ def confidence_sequence_means(
     m_a, v_a = _prefix_stats(np.asarray(x_arm, float), n_a)
     m_c, v_c = _prefix_stats(np.asarray(x_control, float), n_c)
     if mixture_var is None:
-        mixture_var = mixture_variance_for(v_a[0] / n_a[-1] + v_c[0] / n_c[-1], alpha=alpha)
+        mixture_var = mixture_variance_for(v_a[-1] / n_a[-1] + v_c[-1] / n_c[-1], alpha=alpha)
     return _sequence(m_a - m_c, v_a / n_a + v_c / n_c, n_a, n_c, alpha, mixture_var,
                      "normal mixture, unpooled variance")
 
@@ -169,8 +173,9 @@ def confidence_sequence_proportions(
 
     As :func:`confidence_sequence_means`, with the binomial variance
     ``p_a (1 - p_a) / n_a + p_c (1 - p_c) / n_c`` at each look. The
-    default mixing variance uses ``max(p, 0.5 / n)`` at the first look so a
-    first look with no events still gives a usable plan.
+    default mixing variance is tuned to the last look from the rates over
+    every customer seen so far, with ``max(p, 0.5 / n)`` so that no events
+    yet still gives a usable plan.
     """
     n_a, n_c = _looks(looks_arm, looks_control)
     c_a = np.concatenate([[0.0], np.cumsum(np.asarray(x_arm, float))])[n_a]
@@ -178,8 +183,8 @@ def confidence_sequence_proportions(
     p_a, p_c = c_a / n_a, c_c / n_c
     var = p_a * (1 - p_a) / n_a + p_c * (1 - p_c) / n_c
     if mixture_var is None:
-        q_a = np.clip(p_a[0], 0.5 / n_a[0], 1 - 0.5 / n_a[0])
-        q_c = np.clip(p_c[0], 0.5 / n_c[0], 1 - 0.5 / n_c[0])
+        q_a = np.clip(p_a[-1], 0.5 / n_a[-1], 1 - 0.5 / n_a[-1])
+        q_c = np.clip(p_c[-1], 0.5 / n_c[-1], 1 - 0.5 / n_c[-1])
         planned = q_a * (1 - q_a) / n_a[-1] + q_c * (1 - q_c) / n_c[-1]
         mixture_var = mixture_variance_for(planned, alpha=alpha)
     # A look with no events in either arm has zero variance; keep it uninformative.

@@ -248,7 +248,7 @@ def print_analysis(out: Console, result, adjust: str, alpha: float, path=None) -
     print_srm(out, result)
     print_comparison(out, result.table, f"{result.path.name}: {total:,} customers in {len(result.counts)} arms; "
                                         f"p adjusted by {adjust}", alpha)
-    cuped = result.table["method"].str.startswith("CUPED")
+    cuped = result.table["method"].str.startswith(("CUPED", "capped"))
     for _, r in result.table[cuped].drop_duplicates("metric").iterrows():
         out.print(f"{r['metric']}: {r['method']}", highlight=False, soft_wrap=True)
     if path:

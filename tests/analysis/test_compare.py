@@ -51,13 +51,23 @@ def test_visit_rows_equal_statsmodels(hillstrom, table):
         assert row.decision == "better"
 
 
-def test_spend_rows_equal_scipy_welch(hillstrom, table):
+def test_spend_rows_are_welch_t_with_a_permutation_p(hillstrom, table):
     a, c = _arms(hillstrom, "Womens E-Mail")
     row = table[(table.arm == "Womens E-Mail") & (table.metric == "spend")].iloc[0]
     ref = stats.ttest_ind(a.spend, c.spend, equal_var=False)
+    assert row.difference == pytest.approx(a.spend.mean() - c.spend.mean(), rel=1e-12)
+    # Welch p 0.0011; the permutation p (>= 2,000 shuffles, seed 0) agrees within Monte Carlo error.
+    assert row.p_value == pytest.approx(ref.pvalue, abs=5e-4)
+    assert "permutation p" in row.method
     ci = ref.confidence_interval()
-    assert row.p_value == pytest.approx(ref.pvalue, rel=1e-8)
-    assert (row.ci_low, row.ci_high) == pytest.approx((ci.low, ci.high), rel=1e-10)
+    # the permutation quantile of |t| is 1.96 within Monte Carlo error (about 0.03): se 0.13 -> 0.004
+    assert (row.ci_low, row.ci_high) == pytest.approx((ci.low, ci.high), abs=0.01)
+    welch = compare(hillstrom, "segment", CONTROL, ["spend"], test="welch")
+    w = welch[welch.arm == "Womens E-Mail"].iloc[0]
+    assert w.p_value == pytest.approx(ref.pvalue, rel=1e-8)
+    assert (w.ci_low, w.ci_high) == pytest.approx((ci.low, ci.high), rel=1e-10)
+    again = compare(hillstrom, "segment", CONTROL, METRICS)
+    assert again.p_value.to_numpy() == pytest.approx(table.p_value.to_numpy(), rel=1e-12)  # seeded
 
 
 def test_holm_adjustment_over_all_rows(table):

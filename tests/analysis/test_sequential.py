@@ -103,3 +103,41 @@ def test_proportion_sequence_finds_a_real_lift():
 def test_bad_looks_are_rejected():
     with pytest.raises(ValueError):
         confidence_sequence_means(np.zeros(10), np.zeros(10), [5, 3])
+
+
+def _heavy_spend(rng, size, rate=0.05):
+    """95 % spend nothing; buyers' amounts lognormal(0, 2) yuan."""
+    return np.where(rng.random(size) < rate, rng.lognormal(0.0, 2.0, size), 0.0)
+
+
+def test_default_tuning_uses_every_customer_seen():
+    rng = np.random.default_rng(8)
+    a, c = _heavy_spend(rng, 3000), _heavy_spend(rng, 3000)
+    looks = [300 * k for k in range(1, 11)]
+    cs = confidence_sequence_means(a, c, looks)
+    assert cs.mixture_var == pytest.approx(mixture_variance_for(a.var(ddof=1) / 3000 + c.var(ddof=1) / 3000))
+    p = confidence_sequence_proportions(a > 0, c > 0, looks)
+    q_a, q_c = (a > 0).mean(), (c > 0).mean()
+    assert p.mixture_var == pytest.approx(mixture_variance_for(q_a * (1 - q_a) / 3000 + q_c * (1 - q_c) / 3000))
+
+
+@pytest.mark.parametrize("kind", ["normal", "heavy", "rate"])
+def test_aa_crossing_rate_with_default_tuning(kind):
+    """1,000 A/A tests, 30 looks of 200 customers an arm, the mixing variance tuned from all looks.
+
+    Measured 0.014 (normal), 0.002 (heavy-tailed spend) and 0.006 (5 % rate); a rate of 0.05
+    would be 0.05 +- 0.007, so "< 0.05" is a safe bound.
+    """
+    rng = np.random.default_rng({"normal": 21, "heavy": 22, "rate": 23}[kind])
+    looks = PER_LOOK * np.arange(1, LOOKS + 1)
+    crossed = 0
+    for _ in range(1000):
+        if kind == "normal":
+            a, c = rng.normal(0, 1, looks[-1]), rng.normal(0, 1, looks[-1])
+        elif kind == "heavy":
+            a, c = _heavy_spend(rng, looks[-1]), _heavy_spend(rng, looks[-1])
+        else:
+            a, c = (rng.random(looks[-1]) < 0.05) * 1.0, (rng.random(looks[-1]) < 0.05) * 1.0
+        sequence = confidence_sequence_proportions if kind == "rate" else confidence_sequence_means
+        crossed += sequence(a, c, looks).first_exclusion is not None
+    assert crossed / 1000 < ALPHA, crossed
