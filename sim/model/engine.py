@@ -179,8 +179,10 @@ class Engine:
         A customer who uses their last purchase chance in the stretch drops out right after
         that order; purely stimulated orders drawn later in the stretch do not happen.
         """
-        last = idx[used >= self.pop.remaining[idx]]
-        last = last[used[used >= self.pop.remaining[idx]] > 0]
+        if uses.all():  # no purely stimulated orders in the stretch: nothing to drop
+            return uses
+        ends = (used >= self.pop.remaining[idx]) & (used > 0)
+        last = idx[ends]
         if not last.size:
             return np.ones(len(who), dtype=bool)
         dies_at = np.full(len(self.pop), np.inf)
