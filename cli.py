@@ -20,8 +20,7 @@ from sim.errors import SimError
 
 app = typer.Typer(help="Simulate retention and promotion strategies on a copy of your customers.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
-out = Console()
-err = Console(stderr=True)
+out, err = Console(), Console(stderr=True)
 
 EXIT_USER_ERROR = 2
 
@@ -396,5 +395,6 @@ def select(
     show_study.print_selection(out, result, names, metric)
 
 
+import cli_response  # noqa: E402, F401  (adds `sim response fit|predict` and `sim target`)
 if __name__ == "__main__":
     app()

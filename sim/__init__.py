@@ -20,6 +20,9 @@ from sim.marketing import feature as _marketing  # noqa: E402, F401  (registers,
 from sim.forecast import feature as _forecast  # noqa: E402, F401
 from sim.operations import feature as _operations  # noqa: E402, F401
 from sim.store import run_folder as _run_folder  # noqa: E402
+from sim.studies import response as _response  # noqa: E402
+from sim.studies.response import fit_response, predict_response, target_customers  # noqa: E402
+from sim.uplift.model_file import load_response  # noqa: E402
 
 _compat.install()
 
@@ -37,7 +40,16 @@ def _write_report(folder):
     if (Path(folder) / "replications.parquet").is_file():
         write_report(folder)
 
+@_response.on_report
+def _write_response_report(model, path):
+    """A response model folder gets its report.html (matplotlib loads only then)."""
+    from sim.report.uplift import write_response_report
+
+    write_response_report(model, path)
+
+
 __all__ = [
+    "fit_response", "load_response", "predict_response", "target_customers",
     "DataError", "RunResult", "RunStopped", "resume", "sweep", "Scenario", "ScenarioError", "SimError", "load_run", "load_scenario",
     "run", "scenario_from_dict", "summarize",
 ]

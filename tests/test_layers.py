@@ -15,11 +15,12 @@ PACKAGE = ROOT / "sim"
 # Lowest first. Modules at the package root other than __init__ are the base vocabulary.
 LAYERS = [
     {"errors", "streams", "vocabulary", "version", "_compat"},
+    {"io"},
     {"config"},
     {"model"},
-    {"marketing", "operations", "forecast"},
+    {"marketing", "operations", "forecast", "uplift"},
     {"simulation"},
-    {"store", "io"},
+    {"store"},
     {"analysis"},
     {"calibrate"},
     {"studies"},

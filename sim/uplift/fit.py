@@ -1,0 +1,148 @@
+"""Learning each customer's response to each arm of a past campaign test.
+
+For every arm against the control and every outcome: customers are split once into a
+training and a validation part (stratified by arm, seeded); each candidate method is fitted
+on the training part and the one with the highest Qini coefficient on the validation part is
+kept (`method="auto"`), or the method given is used. The kept method is refitted on all
+customers for use, and `bootstrap` more times on customers resampled within each arm, which
+is the uncertainty the predictions, the targeting and the simulation carry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim.errors import SimError
+from sim.uplift.diagnostics import Validation, validate
+from sim.uplift.encoding import Encoding, learn_encoding
+from sim.uplift.learners import METHODS, UpliftModel, fit_uplift
+from sim.uplift.table import read_campaign
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ArmResponse:
+    """The learned response of one arm for one outcome, with its bootstrap refits."""
+
+    arm: str
+    outcome: str
+    kind: str
+    method: str
+    model: UpliftModel
+    bootstrap: list[UpliftModel]
+    validation: Validation
+
+
+@dataclass
+class ResponseModel:
+    """Everything learned from one campaign test (what `sim response fit` writes)."""
+
+    source: str
+    sha256: str
+    arm_column: str
+    control: str
+    arms: tuple[str, ...]
+    outcomes: dict[str, str]
+    encoding: Encoding
+    responses: dict[tuple[str, str], ArmResponse]
+    customers: dict[str, int]
+    seed: int
+    validation_share: float
+    method: str
+    folder: Path | None = field(default=None, compare=False)
+
+    @property
+    def features(self) -> list[str]:
+        return self.encoding.names
+
+    def response(self, arm: str, outcome: str) -> ArmResponse:
+        if arm not in self.arms:
+            raise SimError(f"the response model has no arm {arm!r}; its arms: {', '.join(self.arms)}")
+        if outcome not in self.outcomes:
+            raise SimError(f"the response model has no outcome {outcome!r}; its outcomes: {', '.join(self.outcomes)}")
+        return self.responses[(arm, outcome)]
+
+
+def fit_response(export: str | Path, *, arm: str, control: str, outcomes: Sequence[str],
+                 features: Sequence[str], id_column: str | None = None, method: str = "auto",
+                 validation_share: float = 0.3, bootstrap: int = 30, seed: int = 0,
+                 encoding: str | None = None, progress: Progress | None = None) -> ResponseModel:
+    """Fit the response of every arm and outcome of the test in `export` (a CSV file)."""
+    if method != "auto" and method not in METHODS:
+        raise SimError(f"--method {method!r}: expected auto or one of {', '.join(METHODS)}")
+    if not 0.05 <= validation_share <= 0.5:
+        raise SimError(f"--validation-share {validation_share:g}: expected a share between 0.05 and 0.5")
+    if not 2 <= bootstrap <= 1000:
+        raise SimError(f"--bootstrap {bootstrap}: expected between 2 and 1000 refits")
+    table = read_campaign(export, arm, control, outcomes, features, id_column, encoding)
+    enc = learn_encoding(table.features)
+    X = enc.transform(table.features)
+    rng = np.random.default_rng(seed)
+    held = _validation_rows(table.arm, validation_share, rng)
+    methods = list(METHODS) if method == "auto" else [method]
+    total = len(table.arms) * len(outcomes) * (len(methods) + 1 + bootstrap)
+    done = 0
+    responses = {}
+    for a_index, a in enumerate(table.arms):
+        rows = np.flatnonzero((table.arm == a) | (table.arm == control))
+        treated = table.arm[rows] == a
+        train, valid = rows[~held[rows]], rows[held[rows]]
+        for o_index, outcome in enumerate(outcomes):
+            y = table.outcomes[outcome].to_numpy()
+            kind = table.kinds[outcome]
+            key = seed * 1000 + a_index * 31 + o_index
+            tr, va = ~held[rows], held[rows]
+            scores, fitted = {}, {}
+            for m in methods:
+                fitted[m] = fit_uplift(m, kind, X[train], y[train], treated[tr], seed=key)
+                scores[m] = float(_qini(fitted[m], X[valid], y[valid], treated[va]))
+                done += 1
+                _tick(progress, done, total)
+            chosen = max(methods, key=lambda m: (np.nan_to_num(scores[m], nan=-np.inf), -methods.index(m)))
+            check = validate(fitted[chosen], X[valid], y[valid], treated[va], enc.groups(), key, scores)
+            model = fit_uplift(chosen, kind, X[rows], y[rows], treated, seed=key)
+            done += 1
+            _tick(progress, done, total)
+            refits = []
+            for b in range(bootstrap):
+                pick = _resample_rows(rng, rows, treated)
+                refits.append(fit_uplift(chosen, kind, X[pick], y[pick], table.arm[pick] == a, seed=key + b + 1))
+                done += 1
+                _tick(progress, done, total)
+            responses[(a, outcome)] = ArmResponse(a, outcome, kind, chosen, model, refits, check)
+    counts = {str(k): int(v) for k, v in zip(*np.unique(table.arm, return_counts=True))}
+    return ResponseModel(source=str(table.path), sha256=table.sha256, arm_column=arm, control=control,
+                         arms=table.arms, outcomes=dict(table.kinds), encoding=enc, responses=responses,
+                         customers=counts, seed=seed, validation_share=validation_share, method=method)
+
+
+def _qini(model: UpliftModel, X: np.ndarray, y: np.ndarray, treated: np.ndarray) -> float:
+    from sim.uplift.curves import qini_coefficient
+
+    return qini_coefficient(y, treated, model.uplift(X))
+
+
+def _validation_rows(arm: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
+    """True for the customers kept for validation: `share` of each arm, at random."""
+    held = np.zeros(len(arm), dtype=bool)
+    for label in np.unique(arm):
+        members = np.flatnonzero(arm == label)
+        held[rng.choice(members, size=int(round(share * len(members))), replace=False)] = True
+    return held
+
+
+def _resample_rows(rng: np.random.Generator, rows: np.ndarray, treated: np.ndarray) -> np.ndarray:
+    """A bootstrap resample of `rows` with each arm's size kept."""
+    return np.concatenate([rng.choice(rows[treated], size=int(treated.sum())),
+                           rng.choice(rows[~treated], size=int((~treated).sum()))])
+
+
+def _tick(progress: Progress | None, done: int, total: int) -> None:
+    if progress is not None:
+        progress(done, total)
+
