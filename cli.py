@@ -85,9 +85,9 @@ show = _Later("sim.report.console")  # what each command prints
 show_study = _Later("sim.report.console_studies")
 
 
-def _simulate(label: str, start: Callable):
-    """`start(progress)` under a progress bar; a stopped run prints why and exits 1 (130 if interrupted)."""
-    with show.progress_bar(label, err) as update:
+def _simulate(label: str, start: Callable, then: Optional[str] = None):
+    """`start(progress)` under a progress bar (`then`: its closing step); a stopped run exits 1 (130 if interrupted)."""
+    with show.progress_bar(label, err, then) as update:
         try:
             return start(update)
         except sim.RunStopped as exc:
@@ -109,14 +109,14 @@ def run(
         if resume is not None:
             sim.store.run_folder.RunFolder.open(resume)  # a clear error before any progress bar
             result = _simulate(resume.name, lambda update: sim.resume(resume, workers=workers, scheduler=scheduler,
-                                                                      progress=update))
+                                                                      progress=update), show.WRITING)
         elif scenario is None:
             raise typer.BadParameter("give a scenario file, or --resume with a run folder")
         else:
             spec = sim.load_scenario(scenario)
             result = _simulate(spec.name, lambda update: sim.run(spec, replications=replications, seed=seed,
                                                                  workers=workers, scheduler=scheduler,
-                                                                 progress=update, results_dir=results))
+                                                                 progress=update, results_dir=results), show.WRITING)
     show.print_run(out, result)
 
 
@@ -136,7 +136,7 @@ def sweep(
             raise typer.BadParameter("nothing to sweep: add --set PATH=V1,V2 or a sweep: section")
         result = _simulate(spec.name, lambda update: sim.run(spec, replications=replications, seed=seed, workers=workers,
                                                              scheduler=scheduler, progress=update,
-                                                             results_dir=results, sweep=grid))
+                                                             results_dir=results, sweep=grid), show.WRITING)
     show.print_run(out, result)
 
 
@@ -288,9 +288,9 @@ def capacity(
         ship = None if ship_within is None else parse_duration(ship_within) / 3600.0
         check_out_folder(out_dir) if out_dir is not None else None
         spec = sim.load_scenario(scenario)
-        plan = _simulate(f"{spec.name} capacity", lambda update: plan_capacity(
-            spec, service_level, within, ship, replications, seed, policy, progress=update))
-        folder = plan.write(out_dir)
+        with show.progress_bar(f"{spec.name} capacity", err, "sizing warehouse, writing files") as update:
+            plan = plan_capacity(spec, service_level, within, ship, replications, seed, policy, progress=update)
+            folder = plan.write(out_dir)
     show_study.print_capacity(out, plan, folder)
 
 
@@ -319,12 +319,12 @@ def forecast(
 
     with user_errors():
         spec = sim.load_scenario(scenario)
-        with show.progress_bar(f"{spec.name} forecast", err) as update:
+        with show.progress_bar(f"{spec.name} forecast", err, show.WRITING) as update:
             fc = run_forecast(spec, target=target, probability=probability, replications=replications, seed=seed,
                               workers=workers, scheduler=scheduler, policy=policy, sensitivity=sensitivity,
                               sensitivity_replications=sensitivity_replications, step=step, check_traffic=check_traffic,
                               actuals=backtest, holdout_days=holdout_days, progress=update)
-        folder = fc.write(results)
+            folder = fc.write(results)
     show_study.print_forecast(out, fc, folder)
 
 

@@ -59,3 +59,20 @@ def test_help_explains_every_option():
     result = runner.invoke(app, ["run", "--help"])
     for option in ("--replications", "--seed", "--workers", "--results"):
         assert option in result.output
+
+
+def test_the_progress_bar_shows_the_writing_after_the_last_step():
+    from rich.console import Console
+
+    from sim.report.console import WRITING, progress_bar
+
+    out = Console(width=80, record=True)
+    with progress_bar("small", out, WRITING) as update:
+        update(1, 2)
+        update(2, 2)
+    shown = out.export_text()
+    assert "2/2" in shown and WRITING in shown
+    out = Console(width=80, record=True)
+    with progress_bar("small", out, WRITING) as update:
+        update(1, 2)
+    assert WRITING not in out.export_text()  # shown only once every step is done

@@ -16,35 +16,59 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 from rich.table import Table
+from rich.text import Text
 
 from sim.store.results import HEADLINE, MARKETING_HEADLINE
 
 
+WRITING = "writing tables and report"
+"""The progress bar's closing step after a run's last replication (`progress_bar(..., then=WRITING)`)."""
+
+
+class _Counted(ProgressColumn):
+    """`column` on a counted task, nothing on the closing step's row (it has no count or end to estimate)."""
+
+    def __init__(self, column: ProgressColumn):
+        super().__init__()
+        self.column = column
+
+    def render(self, task):
+        return Text("") if task.fields.get("closing") else self.column.render(task)
+
+
 @contextmanager
-def progress_bar(label: str, console: Console):
+def progress_bar(label: str, console: Console, then: str | None = None):
     """A rich progress bar on `console`; yields a callback progress(done, total).
 
     The bar appears at the first callback, so work refused before it starts (a bad sweep
-    point, an existing folder) prints its message alone.
+    point, an existing folder) prints its message alone. `then` names the work after the last
+    step (writing tables and the report): from done == total a second row shows it running,
+    with its elapsed time, until the block ends.
     """
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), _Counted(MofNCompleteColumn()),
+               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), _Counted(TextColumn("left")),
+               _Counted(TimeRemainingColumn()))
     bar = Progress(*columns, console=console, transient=False)
-    task = None
+    task = closing = None
 
     def update(done: int, total: int) -> None:
-        nonlocal task
+        nonlocal task, closing
         if task is None:
             bar.start()
             task = bar.add_task(label, total=None, rate="")
         elapsed = bar.tasks[0].elapsed or 0.0
         rate = f"{done / elapsed:.1f} rep/s" if elapsed > 0 else ""
         bar.update(task, completed=done, total=total, rate=rate)
+        if then and closing is None and total is not None and done >= total:
+            closing = bar.add_task(then, total=None, rate="", closing=True)
 
     try:
         yield update
+        if closing is not None:
+            bar.update(closing, total=1, completed=1)
     finally:
         if task is not None:
             bar.stop()

@@ -121,6 +121,13 @@ class _Runs:
         self.done = offset + replications
         return result
 
+    def skip(self, replications: int) -> None:
+        """Planned replications not needed after all: the total drops, and the bar shows it now,
+        so a forecast whose last runs were skipped still ends at N/N."""
+        self.total -= replications
+        if self.progress:
+            self.progress(self.done, self.total)
+
 
 def forecast(scenario: Scenario, target: float | None = None, probability: float = 0.8,
              replications: int | None = None, seed: int | None = None, workers: int | None = 1,
@@ -163,7 +170,7 @@ def forecast(scenario: Scenario, target: float | None = None, probability: float
         fc.chance = target_chance(outcomes["gmv"], target)
         if resimulate:
             def spent(used: int) -> None:  # the progress bar's total shrinks by the runs not needed
-                runs.total -= (MAX_RUNS - used) * n
+                runs.skip((MAX_RUNS - used) * n)
 
             fc.required = search(quick, outcomes, target, probability,
                                  lambda s: event_outcomes(runs(s, n).tables["hourly"]), done=spent)
