@@ -61,6 +61,57 @@ def test_help_explains_every_option():
         assert option in result.output
 
 
+def test_a_value_that_rounds_to_zero_has_no_sign():
+    from sim.report.console import fmt, fmt_percent, fmt_value
+    from sim.report.decisions import format_value
+
+    assert fmt(-0.00001) == "0.0000" and fmt(-0.004) == "-0.0040"
+    assert fmt_value(-0.001, "mean", signed=True) == "0.00"
+    assert fmt_value(-0.00001, "proportion", signed=True) == "0.00 pt"
+    assert fmt_value(-0.00001, "proportion", True, False) == "0.00"
+    assert fmt_value(-0.02, "mean", signed=True) == "-0.02"
+    assert fmt_percent(-0.004) == "0%" and fmt_percent(-0.0004, 1) == "0.0%" and fmt_percent(0.012, 1) == "+1.2%"
+    assert format_value(-0.001, "gmv", signed=True) == "¥0.00"
+    assert format_value(-0.00001, "repurchase_rate", signed=True) == "0.00 pt"
+
+
+def test_counts_print_without_spurious_decimals():
+    from sim.report.console import fmt_count, fmt_value, is_count
+    from sim.report.decisions import format_value
+
+    assert is_count("orders") and is_count("opt_outs") and not is_count("gmv") and not is_count("my_column")
+    assert fmt_count(0.0) == "0" and fmt_count(3.0) == "3" and fmt_count(77.8) == "77.8"
+    assert fmt_count(588.1, signed=True) == "+588" and fmt_count(15834.2) == "15,834"
+    assert fmt_count(-0.02, signed=True) == "0.0" and fmt_count(-0.2, signed=True) == "-0.2"
+    assert fmt_value(587.8, "count", signed=True) == "+588" and fmt_value(30.7, "count", True) == "+30.7"
+    assert fmt_value(0.0, "count", signed=True) == "0" and fmt_value(488_500, "count", True) == "+488.5k"
+    assert fmt_value(587.8, "mean", signed=True) == "+587.80"  # money keeps its fen
+    assert format_value(3.45, "opt_outs") == "3.5" and format_value(12.0, "orders", True) == "+12"
+    assert format_value(2.5, "roms") == "2.5"
+
+
+def test_run_tables_show_counts_as_counts():
+    from rich.console import Console
+
+    from sim.report.console import print_comparison, print_summary
+
+    summary = pd.DataFrame({"policy": "a", "metric": ["orders", "opt_outs", "gmv"], "mean": [15834.2, 3.45, 61.2],
+                            "ci_low": [15598.0, 0.0, 60.0], "ci_high": [16070.4, 6.9, 62.4]})
+    out = Console(width=80, record=True)
+    print_summary(out, summary, ("orders", "opt_outs", "gmv"), "t")
+    text = out.export_text()
+    assert "15,834" in text and " 3.5 " in text and "0 .. 6.9" in text and "61.20" in text
+    table = pd.DataFrame([{"arm": "a", "control": "b", "metric": m, "kind": "mean", "role": "primary",
+                           "estimate_control": c, "estimate_arm": c + d, "difference": d, "ci_low": d - 1.04,
+                           "ci_high": d + 1.04, "lift": d / c, "p_value": 0.01, "p_adjusted": 0.02,
+                           "decision": "better", "method": "paired t"}
+                          for m, c, d in (("orders", 15246.0, 587.8), ("opt_outs", 8899.0, -0.004))])
+    out = Console(width=80, record=True)
+    print_comparison(out, table, "t", 0.05, totals=True)
+    text = out.export_text()
+    assert "+588" in text and "+587.80" not in text and "-0" not in text
+
+
 def test_the_progress_bar_shows_the_writing_after_the_last_step():
     from rich.console import Console
 

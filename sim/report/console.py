@@ -21,6 +21,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColu
 from rich.table import Table
 from rich.text import Text
 
+from sim import vocabulary
 from sim.store.results import HEADLINE, MARKETING_HEADLINE
 
 
@@ -76,13 +77,36 @@ def progress_bar(label: str, console: Console, then: str | None = None):
 
 # --- number formats -------------------------------------------------------------------------
 
+def unsigned_zero(text: str) -> str:
+    """A formatted number without its sign when it shows zero: '-0.00' is '0.00', '+0.0 %' is '0.0 %'.
+
+    A value that rounds to nothing has no direction; every number format here ends with this.
+    """
+    return text if any(c in "123456789" for c in text) else text.lstrip("+-−")
+
+
 def fmt(value: float) -> str:
     """A number for a table: 4 decimals below 1, 2 below 100, thousands separators above; NaN is '-'."""
     if value != value:  # NaN
         return "-"
     if abs(value) < 1 and value != 0:
-        return f"{value:.4f}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+        return unsigned_zero(f"{value:.4f}")
+    return unsigned_zero(f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}")
+
+
+def fmt_count(value: float, signed: bool = False) -> str:
+    """A count, or a mean of counts over replications: whole numbers and values from 100 up without
+    decimals (588, +12), others with one (77.8); NaN is '-'."""
+    if value != value:
+        return "-"
+    sign = "+" if signed else ""
+    whole = abs(value) >= 100 or abs(value - round(value)) < 1e-9
+    return unsigned_zero(f"{value:{sign},.0f}" if whole else f"{value:{sign},.1f}")
+
+
+def is_count(name: str) -> bool:
+    """Whether a metric counts things (orders, buyers, opt-outs, messages), by `sim.vocabulary`."""
+    return vocabulary.metric(name).kind == "count"
 
 
 def count(n: int, noun: str) -> str:
@@ -99,15 +123,18 @@ def fmt_p(value: float) -> str:
 
 
 def fmt_value(value: float, kind: str, signed: bool = False, unit: bool = True) -> str:
-    """An estimate: a proportion in % (points when signed), else money compact above 100,000 (5.44M)."""
+    """An estimate: a proportion in % (points when signed), compact above 100,000 (5.44M), a count
+    as `fmt_count`, else money with fen below 1,000."""
     if value != value:
         return "-"
     sign = "+" if signed else ""
     if kind == "proportion":
-        return f"{value * 100:{sign}.2f}" + ((" pt" if signed else " %") if unit else "")
+        return unsigned_zero(f"{value * 100:{sign}.2f}") + ((" pt" if signed else " %") if unit else "")
     if abs(value) >= 100_000:  # compact, so the table fits a terminal: 5.44M, +488.5k
         return f"{value / 1e6:{sign}.2f}M" if abs(value) >= 1e6 else f"{value / 1e3:{sign}.1f}k"
-    return f"{value:{sign},.2f}" if abs(value) < 1000 else f"{value:{sign},.0f}"
+    if kind == "count":
+        return fmt_count(value, signed)
+    return unsigned_zero(f"{value:{sign},.2f}" if abs(value) < 1000 else f"{value:{sign},.0f}")
 
 
 def fmt_decision(text: str) -> str:
@@ -127,7 +154,8 @@ def print_summary(out: Console, summary, metrics: tuple[str, ...], title: str) -
         table.add_column("mean", justify="right")
         table.add_column("95 % interval", justify="right")
         for _, row in group.set_index("metric").loc[list(metrics)].iterrows():
-            table.add_row(row.name, fmt(row["mean"]), f"{fmt(row['ci_low'])} .. {fmt(row['ci_high'])}")
+            show = fmt_count if is_count(row.name) else fmt
+            table.add_row(row.name, show(row["mean"]), f"{show(row['ci_low'])} .. {show(row['ci_high'])}")
         out.print(table)
 
 
@@ -173,7 +201,7 @@ def print_run(out: Console, result) -> None:
         print_summary(out, result.summary(), headline, spec.name)
     if result.comparison is not None:
         print_comparison(out, result.comparison, f"Each policy against {result.comparison['control'].iloc[0]} "
-                         "(paired over replications, Holm-adjusted):", 0.05)
+                         "(paired over replications, Holm-adjusted):", 0.05, totals=True)
     points = len(result.replications[["point"]].drop_duplicates()) if result.sweep else 1
     grid = f" x {points} sweep points" if result.sweep else ""
     out.print(f"{count(spec.run.replications, 'replication')} x {count(len(spec.policies), 'policy')}{grid} "
@@ -197,11 +225,13 @@ def print_wrote(out: Console, what) -> None:
 WIDE = 100  # columns from which comparison tables also show lift and the unadjusted p
 
 
-def print_comparison(out: Console, table, title: str, alpha: float) -> None:
+def print_comparison(out: Console, table, title: str, alpha: float, totals: bool = False) -> None:
     """One table per arm against the control, one row per metric; rates in % and points.
 
     Numbers never wrap; below WIDE columns the lift and unadjusted p are left out (they are
     in the CSV) and long metric names fold, so the table fits an 80-column terminal or log.
+    totals: the rows compare a run's totals over replications (not means per customer), so
+    count metrics print as counts.
     """
     wide = out.width >= WIDE
     out.print(title, highlight=False, soft_wrap=True)
@@ -214,7 +244,8 @@ def print_comparison(out: Console, table, title: str, alpha: float) -> None:
             view.add_column(column, justify="right", no_wrap=True)
         view.add_column("decision", no_wrap=True)
         for _, r in rows.iterrows():
-            k = "proportion" if r["metric"].endswith("rate") else r["kind"]
+            k = "proportion" if r["metric"].endswith("rate") else "count" if totals and is_count(r["metric"]) \
+                else r["kind"]
             adjusted = str(r.get("method", "")).startswith("CUPED")
             name = r["metric"] + ("*" if adjusted else "")
             cells = [name if r["role"] == "primary" else f"{name} (guardrail)",
@@ -232,17 +263,16 @@ def print_comparison(out: Console, table, title: str, alpha: float) -> None:
         out.print(f"(lift and unadjusted p: in the CSV, or on a terminal of {WIDE}+ columns)", style="dim")
 
 
-def fmt_percent(share: float) -> str:
-    """A signed percentage without '-0 %': +5 %, -12 %, 0 %."""
-    text = f"{share:+.0%}"
-    return "0%" if text in ("+0%", "-0%") else text
+def fmt_percent(share: float, decimals: int = 0) -> str:
+    """A signed percentage without '-0%': +5%, -12%, 0% (with decimals=1: +0.5%, 0.0%)."""
+    return unsigned_zero(f"{share:+.{decimals}%}")
 
 
 def print_run_comparison(out: Console, table, folder_name: str, adjust: str, alpha: float, path=None) -> None:
     """`sim compare`: each policy of a run folder against the control, and the file written."""
     reps = int(table["n_control"].max()) if len(table) else 0
     print_comparison(out, table, f"{folder_name}: each policy vs the control on {reps} paired "
-                                 f"replications; p adjusted by {adjust}", alpha)
+                                 f"replications; p adjusted by {adjust}", alpha, totals=True)
     if path:
         print_wrote(out, path)
 

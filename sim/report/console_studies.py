@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from sim.report.console import fmt
+from sim.report.console import fmt, fmt_count, fmt_percent, is_count
 
 
 def print_calibration(out: Console, result, err: Console | None = None) -> None:
@@ -34,18 +34,18 @@ def print_calibration(out: Console, result, err: Console | None = None) -> None:
         h = result.holdout
         pareto = h.predicted_pareto_nbd
         out.print(f"Holdout repeat transactions: actual {h.actual:,}, BG/NBD forecast {h.predicted_bgnbd:,.0f} "
-                  f"({h.error_bgnbd:+.1%}), Pareto/NBD forecast "
+                  f"({fmt_percent(h.error_bgnbd, 1)}), Pareto/NBD forecast "
                   f"{'not fitted' if pareto != pareto else f'{pareto:,.0f}'}.")
     if result.tracking is not None:
         t = result.tracking
         out.print(f"Simulated (engine, no marketing, {t.replications} replications): no season "
-                  f"{t.baseline.holdout_mean:,.0f} ({t.error_simulated:+.1%}) beside the BG/NBD forecast's "
-                  f"{t.error_forecast:+.1%}.")
+                  f"{t.baseline.holdout_mean:,.0f} ({fmt_percent(t.error_simulated, 1)}) beside the BG/NBD "
+                  f"forecast's {fmt_percent(t.error_forecast, 1)}.")
         if t.seasonal is not None:
             windows = "; ".join(w.label(t.calibration_end) for w in t.seasonal.season)
             how = "fitted on the holdout, a backcast" if t.seasonal.fitted else "set"
             out.print(f"  with season {windows} ({how}): {t.seasonal.holdout_mean:,.0f} "
-                      f"({t.error_seasonal:+.1%}).")
+                      f"({fmt_percent(t.error_seasonal, 1)}).")
     for note in result.warnings:
         (err or out).print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
     out.print(f"Wrote {', '.join(result.files)} to [bold]{result.out_dir}[/]")
@@ -91,10 +91,14 @@ def print_capacity(out: Console, plan, folder) -> None:
 
 
 _UNITS = {"gmv": "¥", "aov": "¥", "conversion": "%"}
+_COUNTS = {"traffic", "returning", "first_orders"}  # event-day quantities outside `sim.vocabulary`
 
 
 def _show(name: str, value: float) -> str:
-    return f"{value:.2%}" if _UNITS.get(name) == "%" else ("¥" if _UNITS.get(name) else "") + fmt(value)
+    """An event-day quantity: conversion in %, money in ¥, counts (orders, visitors) as `fmt_count`."""
+    if _UNITS.get(name) == "%":
+        return f"{value:.2%}"
+    return ("¥" if _UNITS.get(name) else "") + (fmt_count(value) if name in _COUNTS or is_count(name) else fmt(value))
 
 
 def print_forecast(out: Console, fc, folder) -> None:
@@ -158,7 +162,7 @@ def print_forecast(out: Console, fc, folder) -> None:
             tv.add_column(column, justify="left" if column == "input" else "right")
         for r in fc.tornado.itertuples():
             tv.add_row(r.input, fmt(r.value), f"¥{r.gmv_low:,.0f}", f"¥{r.gmv_high:,.0f}",
-                       f"{r.change_low:+.1%}", f"{r.change_high:+.1%}")
+                       fmt_percent(r.change_low, 1), fmt_percent(r.change_high, 1))
         out.print(tv)
     if fc.backtest is not None:
         b = fc.backtest
@@ -168,7 +172,7 @@ def print_forecast(out: Console, fc, folder) -> None:
         for column in ("metric", "MAPE", "bias", "inside P10-P90", "days"):
             bt.add_column(column, justify="left" if column == "metric" else "right")
         for r in b.errors().itertuples():
-            bt.add_row(r.metric, f"{r.mape:.1%}", f"{r.bias:+.1%}", f"{r.covered:.0%}", str(r.days))
+            bt.add_row(r.metric, f"{r.mape:.1%}", fmt_percent(r.bias, 1), f"{r.covered:.0%}", str(r.days))
         out.print(bt)
     out.print(f"Forecast folder: [bold]{folder}[/]", soft_wrap=True)
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from sim.analysis import compare_replications
 from sim.studies.comparison import lower_is_better
+from sim.report.console import fmt_count, is_count, unsigned_zero
 from sim.report.contents import RunContents
 
 METRICS = ("orders", "gmv", "gross_profit", "net_profit", "repurchase_rate", "marketing_spend")
@@ -63,19 +64,22 @@ def _compute(run: RunContents, alpha: float) -> pd.DataFrame:
 
 
 def format_value(value: float, metric: str, signed: bool = False) -> str:
-    """Money as ¥ with thousands separators, rates in % (points when signed), counts plain."""
+    """Money as ¥ with thousands separators, rates in % (points when signed), counts as
+    `fmt_count` (one decimal at most), other numbers plain; a value that rounds to zero has no sign."""
     if value is None or not math.isfinite(value):
         return "–"
     sign = "+" if signed else ""
     if metric.endswith("rate") or metric.endswith("share"):
-        return f"{value * 100:{sign}.2f} pt" if signed else f"{value * 100:.2f} %"
+        return unsigned_zero(f"{value * 100:{sign}.2f}") + (" pt" if signed else " %")
     money = metric in MONEY
-    if abs(value) >= 100:
+    if is_count(metric) and not money:
+        text = fmt_count(abs(value))
+    elif abs(value) >= 100:
         text = f"{abs(value):,.0f}"
-    else:  # small counts read better without trailing zeros; money keeps its fen
+    else:  # other small numbers read better without trailing zeros; money keeps its fen
         text = f"{abs(value):,.2f}" if money else f"{abs(value):,.2f}".rstrip("0").rstrip(".")
     neg = "−" if value < 0 else ("+" if signed else "")
-    return f"{neg}¥{text}" if money else f"{neg}{text}"
+    return unsigned_zero(f"{neg}¥{text}" if money else f"{neg}{text}")
 
 
 def format_p(p: float) -> str:
