@@ -87,13 +87,96 @@ def scratch(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="module")
+def printed() -> dict[str, tuple[int, str]]:
+    """What each concrete command printed, by command: (exit status, output); each runs once."""
+    return {}
+
+
+def _run(command: str, scratch: Path, printed: dict) -> tuple[int, str]:
+    """Run a README command from the scratch folder (the working folder), at most once."""
+    if command not in printed:
+        words = shlex.split(command)
+        if words[0] == "python":
+            done = subprocess.run([sys.executable, *words[1:]], capture_output=True, text=True, cwd=scratch)
+            printed[command] = (done.returncode, done.stdout + done.stderr)
+        else:
+            result = CliRunner().invoke(app, words[1:], env={"COLUMNS": WIDTH})
+            printed[command] = (result.exit_code, result.output)
+    return printed[command]
+
+
+WIDTH = "100"  # the quoted comparison tables show lift and p, which need 100 columns
+
+
 @pytest.mark.parametrize("command", CONCRETE)
-def test_command_runs_as_written(command, scratch, monkeypatch):
+def test_command_runs_as_written(command, scratch, printed, monkeypatch):
     monkeypatch.chdir(scratch)
-    words = shlex.split(command)
-    if words[0] == "python":
-        done = subprocess.run([sys.executable, *words[1:]], capture_output=True, text=True, cwd=scratch)
-        assert done.returncode == 0, done.stderr
-        return
-    result = CliRunner().invoke(app, words[1:])
-    assert result.exit_code == 0, f"{command}\n{result.output}"
+    status, output = _run(command, scratch, printed)
+    assert status == 0, f"{command}\n{output}"
+
+
+FIGURE = re.compile(r"[-+]?[¥$]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+STAMP = re.compile(r"-\d{8}-\d{6}")  # a run or forecast folder's time stamp
+
+
+def _figures(text: str) -> set[str]:
+    """The numbers in `text` as printed (sign, currency, separators and decimals kept), time stamps left out."""
+    return set(FIGURE.findall(STAMP.sub("", text)))
+
+
+def _value(figure: str) -> tuple[str, float, int]:
+    """A figure's sign and currency, value and decimals: '+¥1,234.5' is ('+¥', 1234.5, 1)."""
+    number = figure.lstrip("+-¥$")
+    decimals = len(number.partition(".")[2])
+    return figure[: len(figure) - len(number)], float(number.replace(",", "")), decimals
+
+
+def _printed_as(quoted: str, printed: set[str]) -> bool:
+    """Whether a quoted figure is printed, or is a printed figure rounded to fewer decimals (0.1129 as 0.11)."""
+    prefix, value, decimals = _value(quoted)
+    return quoted in printed or any(
+        p[0] == prefix and p[2] > decimals and abs(p[1] - value) <= 0.5 * 10.0 ** -decimals + 1e-9
+        for p in map(_value, printed))
+
+
+def _quotes() -> list[tuple[str, str]]:
+    """(command, quoted output): each indented output block after a paragraph saying 'prints', and each
+    output block or table after a paragraph that names a concrete command and ends with a colon, with the
+    last concrete command before it."""
+    starts = sorted((m.start(), len(c), c) for c in CONCRETE
+                    for m in re.finditer(re.escape(c.split("  ")[0]), README))
+    quotes, intro = [], ""
+    for chunk in re.finditer(r"(?:[^\n]*\S[^\n]*\n?)+", README):
+        text = chunk.group()
+        lines = text.splitlines()
+        block = all(line.startswith("    ") for line in lines)
+        table = all(line.startswith("|") for line in lines)
+        named = intro.rstrip().endswith(":") and any(c in intro for c in CONCRETE)
+        output = block and not any(line.strip().startswith(("sim ", "python ")) for line in lines)
+        before = [c for start, _, c in starts if start < chunk.start()]
+        if before and (named and (output or table) or output and re.search(r"\bprint(s|ed)?\b", intro)):
+            quotes.append((before[-1], "\n".join(lines[2:] if table else lines)))  # a table without its header
+        intro = "" if block or table else text
+    return quotes
+
+
+QUOTES = _quotes()
+
+
+def test_the_readme_quotes_the_output_of_its_seeded_commands():
+    assert {shlex.split(c)[1] for c, _ in QUOTES} >= {"monitor", "capacity", "forecast", "analyze", "power"}
+
+
+@pytest.mark.parametrize("command,quoted", QUOTES, ids=[" ".join(c.split()[:3]) for c, _ in QUOTES])
+def test_quoted_figures_are_what_the_command_prints(command, quoted, scratch, printed, monkeypatch):
+    """Every number of a quoted output is among the numbers the command prints, or one of them rounded
+    (reusing the run above; alone, the python commands before it run first: they write the exports)."""
+    monkeypatch.chdir(scratch)
+    for earlier in (c for c in CONCRETE[: CONCRETE.index(command)] if c.startswith("python ")):
+        _run(earlier, scratch, printed)
+    status, output = _run(command, scratch, printed)
+    assert status == 0, output
+    shown = _figures(output)
+    missing = sorted(f for f in _figures(quoted) if not _printed_as(f, shown))
+    assert not missing, f"{command}: the README quotes {missing}, which it does not print:\n{output}"
