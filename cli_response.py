@@ -87,3 +87,18 @@ def target(
                                   margin=margin, budget=budget, id_column=id_column, encoding=encoding, force=force)
     show_uplift.print_targeting(out, result, out_file)
 
+
+
+@app.command()
+def example(
+    name: str = typer.Argument(..., help="Which example: hillstrom."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder to write the example's files to."),
+    force: Force = False,
+) -> None:
+    """Write a worked example's data and scenario (hillstrom: the e-mail test) to a folder."""
+    from sim.studies.response import write_example
+
+    with user_errors():
+        written = write_example(name, out_dir, force)
+    for path in written:
+        out.print(f"Wrote {path}")

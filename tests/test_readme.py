@@ -74,7 +74,10 @@ def test_synopsis_names_real_commands_and_options(command):
     name = words[1].rstrip(",")
     if name not in CLICK.commands:
         pytest.skip(f"prose, not a synopsis: {command}")
-    options = {o for p in CLICK.commands[name].params for o in (*p.opts, *p.secondary_opts)}
+    chosen = CLICK.commands[name]
+    if hasattr(chosen, "commands") and len(words) > 2 and words[2] in chosen.commands:
+        chosen = chosen.commands[words[2]]  # a group such as `sim response fit`
+    options = {o for p in chosen.params for o in (*p.opts, *p.secondary_opts)}
     named = {re.sub(r"[=\]\[].*$", "", w.strip("[]")) for w in words if w.strip("[").startswith("-")}
     assert named <= options, f"{command}: unknown {sorted(named - options)}"
 

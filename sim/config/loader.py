@@ -37,6 +37,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(path, ["expected a mapping of sections (version, name, population, ...)"])
     lines = _line_map(node) if node is not None else {}
     raw = _merge_population_file(raw, path, lines)
+    raw = _resolve_learned_paths(raw, path.parent)
     scenario = scenario_from_dict(raw, source=path, lines=lines)
     scenario._source = str(path)
     return scenario
@@ -173,6 +174,29 @@ def _single_category(buying: dict, spend: dict) -> dict:
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return {"share": 1.0, "cycle_days": 30.0, "order_value": 100.0}
     return {"share": 1.0, "cycle_days": cycle_days, "order_value": order_value}
+
+
+def _resolve_learned_paths(raw: dict, folder: Path) -> dict:
+    """Make `population.features` and every learned model's `from` relative to the scenario's folder."""
+    def absolute(value: Any) -> Any:
+        if isinstance(value, (str, Path)) and not Path(value).is_absolute():
+            return str(folder / value)
+        return value
+
+    pop = raw.get("population")
+    if isinstance(pop, dict) and pop.get("features") is not None:
+        raw = {**raw, "population": {**pop, "features": absolute(pop["features"])}}
+    for policy in (raw.get("policies") or {}).values() if isinstance(raw.get("policies"), dict) else ():
+        if not isinstance(policy, dict):
+            continue
+        for action in [*(policy.get("waves") or []), *(policy.get("programmes") or [])]:
+            if not isinstance(action, dict):
+                continue
+            audience = action.get("audience")
+            for part in (action.get("response"), audience.get("uplift") if isinstance(audience, dict) else None):
+                if isinstance(part, dict) and "from" in part:
+                    part["from"] = absolute(part["from"])
+    return raw
 
 
 def _merge_population_file(raw: dict, scenario_path: Path, lines: dict[tuple, int]) -> dict:

@@ -12,6 +12,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from sim.config.base import Section
+from sim.config.learned import LearnedResponse, UpliftAudience
 
 from sim.vocabulary import SEGMENTS
 
@@ -40,6 +41,7 @@ class Audience(_Model):
     customers: Literal["all", "new", "returning"] = "all"
     min_days_since_purchase: Annotated[float, Field(ge=0.0)] | None = None
     max_days_since_purchase: Annotated[float, Field(ge=0.0)] | None = None
+    uplift: UpliftAudience | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> Audience:
@@ -111,6 +113,7 @@ class Wave(_Model):
     coupon: Coupon | None = None
     intent: Literal["auto", "order", "cart"] = "auto"
     pull_forward: Share | None = Field(None, description="overrides the channel's pull_forward")
+    response: LearnedResponse | None = Field(None, description="a learned response instead of the channel's")
     name: str | None = None
 
     @property
@@ -151,6 +154,7 @@ class Programme(_Model):
     coupon: Coupon | None = None
     hour: Hour = 10
     pull_forward: Share | None = Field(None, description="overrides the channel's pull_forward")
+    response: LearnedResponse | None = Field(None, description="a learned response instead of the channel's")
 
 
 class Policy(_Model):

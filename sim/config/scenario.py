@@ -153,6 +153,9 @@ class PopulationSettings(_Model):
                          "customers respond more to coupons; 0 = independent of value")
     customers_table: CustomersTable | None = Field(
         None, description="the calibrated customers (filled in from the population file)")
+    features: Path | None = Field(
+        None, description="a customer table (CSV) whose rows give simulated customers the features a learned "
+                          "response reads; each customer takes a row at random (in order when the sizes match)")
     draw: Literal["customers", "mixing"] = Field(
         "mixing", description="customers: the calibrated customers one by one; mixing: draws from the "
                               "mixing laws (default customers when there is a customers table)")

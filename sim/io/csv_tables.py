@@ -9,6 +9,7 @@ Order logs (sim.calibrate) and experiment exports (sim.io.experiment_export) bot
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from pathlib import Path
 
@@ -23,7 +24,7 @@ SHOW_ROWS = 5
 
 
 def read_text(path: Path, encoding: str | None = None) -> tuple[str, str, bytes]:
-    """The file's text, the encoding used and the raw bytes."""
+    """The file's text, the encoding used and the file's bytes (gzip-compressed files are opened)."""
     if not path.exists():
         raise DataError(f"{path}: file not found")
     if path.is_dir():
@@ -32,7 +33,13 @@ def read_text(path: Path, encoding: str | None = None) -> tuple[str, str, bytes]
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
-    text, used = decode_bytes(path, raw, encoding)
+    content = raw
+    if raw[:2] == b"\x1f\x8b":  # a gzip-compressed export (file.csv.gz)
+        try:
+            content = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{path}: a damaged gzip file ({exc})") from None
+    text, used = decode_bytes(path, content, encoding)
     return text, used, raw
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sim.config.loader import register_check
+from sim.marketing import learned
 from sim.marketing.evaluation import channel_table, coupon_table, marketing_metrics, repurchase_table
 from sim.marketing.response import response_problems
 from sim.marketing.runtime import PolicyRuntime
@@ -30,3 +31,4 @@ class Marketing:
 
 register(Marketing())
 register_check(response_problems)
+register_check(learned.problems)

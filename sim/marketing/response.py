@@ -57,8 +57,10 @@ def response_problems(scenario: Scenario) -> list[str]:
     found = []
     for name, policy in scenario.policies.items():
         sends = [(f"waves.{i}", w.channel, [w.effect_window(scenario.channels[w.channel].response_hours)])
-                 for i, w in enumerate(policy.waves)]
+                 for i, w in enumerate(policy.waves) if w.response is None]
         for j, prog in enumerate(policy.programmes):
+            if prog.response is not None:
+                continue
             span = scenario.channels[prog.channel].response_hours
             days = range(scenario.calendar.start_day, scenario.calendar.end_day + 1)
             sends.append((f"programmes.{j}", prog.channel, [(24.0 * d + prog.hour, 24.0 * d + prog.hour + span)

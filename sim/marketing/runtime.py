@@ -18,9 +18,11 @@ from sim import streams
 from sim.model.engine import Engine, Plugin
 from sim.marketing.audience import select
 from sim.marketing.coupons import CouponBook
+from sim.marketing.learned import LearnedFeatures, learned_lift, uplift_audience
 from sim.marketing.messaging import Mailbox, Send
 from sim.marketing.response import Lifts, lift_for, reference_purchases
-from sim.config.marketing import Coupon, Policy, Programme, Wave
+from sim.config.learned import LearnedResponse
+from sim.config.marketing import Audience, Coupon, Policy, Programme, Wave
 from sim.config.scenario import Scenario
 from sim.vocabulary import SEGMENTS
 
@@ -72,6 +74,7 @@ class PolicyRuntime(Plugin):
     # --- the engine's side of the protocol -------------------------------------------------
     def start(self, engine: Engine) -> None:
         self.engine = engine
+        self.learned = LearnedFeatures(self.scenario, engine.seed, engine.replication)
         for i, wave in enumerate(self.policy.waves):
             engine.env.process(self._wave(i, wave))
         for j, prog in enumerate(self.policy.programmes):
@@ -101,12 +104,12 @@ class PolicyRuntime(Plugin):
         env = self.engine.env
         yield env.timeout(max(wave.hour_abs - env.now, 0.0))
         self.engine.advance(env.now)
-        audience = select(wave.audience, self.engine.pop, env.now, self._categories)
+        audience = self._select(wave.audience, env.now)
         channel = self.scenario.channels[wave.channel]
         window = wave.effect_window(channel.response_hours)
         pull = channel.pull_forward if wave.pull_forward is None else wave.pull_forward
         self._send(wave.name or f"wave{i + 1}_d{wave.day}", wave.channel, audience, wave.coupon,
-                   window, pull, key=(_WAVE, i))
+                   window, pull, key=(_WAVE, i), learned=wave.response)
 
     def _programme(self, j: int, prog: Programme):
         """Wake daily: enrol on the trigger, stop on purchase, send the cycles that are due."""
@@ -133,12 +136,12 @@ class PolicyRuntime(Plugin):
             channel = self.scenario.channels[prog.channel]
             pull = channel.pull_forward if prog.pull_forward is None else prog.pull_forward
             self._send(prog.name, prog.channel, due, prog.coupon, (t, t + channel.response_hours), pull,
-                       key=(_PROGRAMME, j, day - cal.start_day))
+                       key=(_PROGRAMME, j, day - cal.start_day), learned=prog.response)
 
     def _triggered(self, prog: Programme, day: int, t: float) -> tuple[np.ndarray, np.ndarray | None]:
         """Customers meeting the programme's trigger at hour t, and when they met it."""
         pop = self.engine.pop
-        candidates = select(prog.audience, pop, t, self._categories)
+        candidates = self._select(prog.audience, t)
         if prog.trigger_days is not None:
             lo, hi = 24.0 * prog.trigger_days[0], 24.0 * (prog.trigger_days[1] + 1)
         else:
@@ -155,9 +158,17 @@ class PolicyRuntime(Plugin):
             candidates = candidates[paid >= prog.min_spend]
         return candidates, pop.joined
 
+    def _select(self, audience: Audience, t: float) -> np.ndarray:
+        """Customers matching the audience's filters at hour t, then its uplift ranking if any."""
+        chosen = select(audience, self.engine.pop, t, self._categories)
+        if audience.uplift is not None:
+            chosen = uplift_audience(audience.uplift, self.learned, self.engine.pop, chosen, t)
+        return chosen
+
     # --- one send ---------------------------------------------------------------------------
     def _send(self, action: str, channel_name: str, audience: np.ndarray, coupon: Coupon | None,
-              window: tuple[float, float], pull: float, key: tuple[int, ...]) -> None:
+              window: tuple[float, float], pull: float, key: tuple[int, ...],
+              learned: LearnedResponse | None = None) -> None:
         engine, pop, t = self.engine, self.engine.pop, self.engine.env.now
         if self.members is not None:
             audience = audience[self.members[audience]]
@@ -174,10 +185,14 @@ class PolicyRuntime(Plugin):
         if coupon is not None:
             got = self.coupons.issue(action, coupon, reached, t, order=u[4, reached])
             self.coupon_pull[got] = pull
-        scale = self._segment_scale(channel_name)[pop.segment[reached]]
+        scale = self._segment_scale(channel_name)[pop.segment[reached]] if learned is None else np.ones(len(reached))
         outcome = self.mailbox.deliver(Send(channel_name, channel, reached, t), scale, pop.remaining > 0, u[1:4])
-        buying = self.scenario.population.buying
-        lift = lift_for(channel.response, reference_purchases(engine.calendar, buying.r / buying.alpha, window))
+        if learned is None:
+            buying = self.scenario.population.buying
+            lift = lift_for(channel.response, reference_purchases(engine.calendar, buying.r / buying.alpha, window))
+        else:
+            expected = pop.lam[reached] * float(engine.calendar.clock(window[1]) - engine.calendar.clock(window[0]))
+            lift = learned_lift(learned, self.learned, pop, reached, t, expected)
         self.lifts.add(reached, lift * outcome.weight, window, pull)
         self.touches.append(Touch(action, channel_name, window[0], reached, window[0] > t))
         engine.churn(outcome.churned, t)

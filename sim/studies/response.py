@@ -92,6 +92,28 @@ def parse_costs(items: Sequence[str]) -> dict[str, float]:
     return costs
 
 
+EXAMPLES = ("hillstrom",)
+
+
+def write_example(name: str, out: str | Path, force: bool = False) -> list[Path]:
+    """Write a worked example's files into the folder `out`: the Hillstrom test as hillstrom.csv
+    and the scenario emails.yaml that replays it from a model fitted into out/model."""
+    if name not in EXAMPLES:
+        raise DataError(f"unknown example {name!r}; available: {', '.join(EXAMPLES)}")
+    from importlib import resources
+
+    from sim.io.datasets import load_hillstrom
+
+    out = Path(out)
+    check_destination(out, f"example {name}", force)
+    scenario = resources.files("sim").joinpath("data", "hillstrom_emails.yaml").read_text(encoding="utf-8")
+    with atomic_folder(out, replace=out.exists()) as tmp:
+        mark(tmp, f"example {name}")
+        load_hillstrom().to_csv(tmp / "hillstrom.csv", index=False)
+        (tmp / "emails.yaml").write_text(scenario, encoding="utf-8")
+    return [out / "hillstrom.csv", out / "emails.yaml"]
+
+
 def _check_output(out: str | Path, source: str | Path, force: bool) -> None:
     out = Path(out)
     if out.is_dir():

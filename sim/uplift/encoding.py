@@ -76,8 +76,13 @@ class Encoding:
 
     def transform(self, features: pd.DataFrame) -> np.ndarray:
         """The standardised matrix of a table holding every feature as text ("" missing)."""
-        raw = np.column_stack([f.encode(features[f.name]) for f in self.features])
-        return (raw - np.array(self.mean)) / np.array(self.scale)
+        return np.column_stack([self.block(f.name, features[f.name]) for f in self.features])
+
+    def block(self, name: str, values: pd.Series) -> np.ndarray:
+        """The standardised columns of one feature (values as text, "" missing, or numbers)."""
+        cols = self.groups()[name]
+        feature = self.features[self.names.index(name)]
+        return (feature.encode(values) - np.array(self.mean)[cols]) / np.array(self.scale)[cols]
 
     def to_dict(self) -> dict[str, Any]:
         return {"features": [{k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(f).items()}

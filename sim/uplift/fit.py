@@ -80,6 +80,14 @@ def fit_response(export: str | Path, *, arm: str, control: str, outcomes: Sequen
     if not 2 <= bootstrap <= 1000:
         raise SimError(f"--bootstrap {bootstrap}: expected between 2 and 1000 refits")
     table = read_campaign(export, arm, control, outcomes, features, id_column, encoding)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # small trees: threads cost more than they give, far more on a busy machine
+        return _fit_all(table, control, outcomes, method, validation_share, bootstrap, seed, progress)
+
+
+def _fit_all(table, control: str, outcomes: Sequence[str], method: str, validation_share: float,
+             bootstrap: int, seed: int, progress: Progress | None) -> ResponseModel:
     enc = learn_encoding(table.features)
     X = enc.transform(table.features)
     rng = np.random.default_rng(seed)
@@ -116,7 +124,7 @@ def fit_response(export: str | Path, *, arm: str, control: str, outcomes: Sequen
                 _tick(progress, done, total)
             responses[(a, outcome)] = ArmResponse(a, outcome, kind, chosen, model, refits, check)
     counts = {str(k): int(v) for k, v in zip(*np.unique(table.arm, return_counts=True))}
-    return ResponseModel(source=str(table.path), sha256=table.sha256, arm_column=arm, control=control,
+    return ResponseModel(source=str(table.path), sha256=table.sha256, arm_column=table.arm_column, control=control,
                          arms=table.arms, outcomes=dict(table.kinds), encoding=enc, responses=responses,
                          customers=counts, seed=seed, validation_share=validation_share, method=method)
 

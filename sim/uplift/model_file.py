@@ -24,8 +24,8 @@ RESPONSE_FILE, MODELS_FILE, REPORT_FILE = "response.yaml", "models.pkl", "report
 FORMAT = 1
 
 
-def load_response(folder: str | Path) -> ResponseModel:
-    """Read a folder written by `sim response fit`; a clear `DataError` for anything else."""
+def read_description(folder: str | Path) -> dict:
+    """response.yaml of a model folder (arms, outcomes, features, ...), without the estimators."""
     folder = Path(folder)
     described = folder / RESPONSE_FILE
     if not described.is_file():
@@ -33,15 +33,25 @@ def load_response(folder: str | Path) -> ResponseModel:
                         "write one with sim response fit")
     try:
         data = yaml.safe_load(described.read_text(encoding="utf-8"))
-        blob = (folder / MODELS_FILE).read_bytes()
-    except (OSError, yaml.YAMLError) as exc:
-        raise DataError(f"{folder}: cannot read the response model ({exc})") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise DataError(f"{described}: cannot be read ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DataError(f"{described}: not a response description of format {FORMAT}")
+    return data
+
+
+def load_response(folder: str | Path) -> ResponseModel:
+    """Read a folder written by `sim response fit`; a clear `DataError` for anything else."""
+    folder = Path(folder)
+    data = read_description(folder)
+    try:
+        blob = (folder / MODELS_FILE).read_bytes()
+    except OSError as exc:
+        raise DataError(f"{folder / MODELS_FILE}: cannot be read ({exc.strerror}); fit the response again") from None
     actual = hashlib.sha256(blob).hexdigest()
     if actual != data.get("models_sha256"):
-        raise DataError(f"{folder / MODELS_FILE} does not belong to {described} (its SHA-256 is {actual}, "
-                        f"expected {data.get('models_sha256')}); fit the response again")
+        raise DataError(f"{folder / MODELS_FILE} does not belong to {folder / RESPONSE_FILE} (its SHA-256 is "
+                        f"{actual}, expected {data.get('models_sha256')}); fit the response again")
     fitted = pickle.loads(blob)
     responses = {}
     for entry in data["responses"]:

@@ -37,6 +37,7 @@ class CampaignTable:
 
     path: Path
     sha256: str
+    arm_column: str
     arm: np.ndarray
     control: str
     arms: tuple[str, ...]
@@ -88,7 +89,7 @@ def read_campaign(path: str | Path, arm: str, control: str, outcomes: Sequence[s
     empty = [name for name in features if (feats[name] == "").all()]
     if empty:
         raise DataError(f"{path}: feature column(s) {', '.join(map(repr, empty))} hold no values")
-    return CampaignTable(path=path, sha256=hashlib.sha256(raw).hexdigest(), arm=labels.to_numpy(),
+    return CampaignTable(path=path, sha256=hashlib.sha256(raw).hexdigest(), arm_column=arm, arm=labels.to_numpy(),
                          control=control, arms=tuple(a for a in counts if a != control),
                          outcomes=values, kinds=kinds, features=feats, ids=ids)
 

@@ -1,0 +1,96 @@
+"""A scenario whose sends take their response from a fitted model: the Hillstrom test replayed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import sim
+from cli_response import app
+from sim.io.datasets import load_hillstrom
+from sim.studies.response import fit_response, write_example
+
+FEATURES = ["recency", "history", "mens", "womens", "zip_code", "newbie", "channel"]
+N = 64000
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("example") / "hillstrom"
+    write_example("hillstrom", folder)
+    fit_response(folder / "hillstrom.csv", folder / "model", arm="segment", control="No E-Mail",
+                 outcomes=["conversion", "spend"], features=FEATURES, method="t-linear", bootstrap=10, seed=1)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def replayed(example):
+    scenario = sim.load_scenario(example / "emails.yaml")
+    return sim.run(scenario, replications=12).replications.set_index(["policy", "replication"])
+
+
+def _experiment_lift(arm: str, outcome: str) -> tuple[float, float]:
+    data = load_hillstrom()
+    t, c = data[outcome][data.segment == arm], data[outcome][data.segment == "No E-Mail"]
+    return t.mean() - c.mean(), float(np.sqrt(t.var() / len(t) + c.var() / len(c)))
+
+
+@pytest.mark.parametrize("policy,arm", [("mens_to_all", "Mens E-Mail"), ("womens_to_all", "Womens E-Mail")])
+def test_simulated_two_week_lifts_agree_with_the_experiment(replayed, policy, arm):
+    """Buyers and spend per customer over the two weeks: within the test's 95 % intervals."""
+    for metric, outcome in (("buyers", "conversion"), ("gmv", "spend")):
+        simulated = ((replayed.loc[policy, metric] - replayed.loc["none", metric]) / N).mean()
+        measured, se = _experiment_lift(arm, outcome)
+        assert abs(simulated - measured) < 1.96 * se, (policy, metric, simulated, measured, se)
+
+
+def test_the_better_email_per_customer_sends_one_email_each_and_does_at_least_as_well(replayed):
+    better = replayed.loc["better_email_per_customer"]
+    assert (better["messages"] <= N).all()
+    mens = replayed.loc["mens_to_all"]
+    gain = (better["buyers"] - mens["buyers"]).mean()
+    assert gain > -0.0005 * N  # no worse than the better blanket e-mail by more than 0.05 points
+
+
+def test_the_holdout_customers_are_untouched_and_no_customer_is_lost(replayed):
+    sizes = replayed.groupby(level="policy")["alive_end"].mean()
+    assert sizes.max() - sizes.min() < 0.002 * N
+    assert (replayed["orders"] >= replayed["buyers"]).all()
+
+
+def test_same_seed_same_numbers_and_a_plain_policy_is_not_moved(example):
+    scenario = sim.load_scenario(example / "emails.yaml")
+    a = sim.run(scenario, replications=2, seed=5).replications
+    b = sim.run(scenario, replications=2, seed=5).replications
+    assert a.equals(b)
+    plain = sim.scenario_from_dict({**scenario.model_dump(by_alias=True, mode="json"),
+                                    "policies": {"none": {}}})
+    c = sim.run(plain, replications=2, seed=5).replications
+    np.testing.assert_array_equal(a[a.policy == "none"]["orders"].to_numpy(), c["orders"].to_numpy())
+
+
+def test_each_replication_draws_a_bootstrap_refit(example):
+    from sim.marketing.learned import LearnedFeatures, model_at
+
+    scenario = sim.load_scenario(example / "emails.yaml")
+    model = model_at(str(example / "model"))
+    drawn = {id(LearnedFeatures(scenario, 7, r).refit(model, "Mens E-Mail", "conversion")) for r in range(12)}
+    assert len(drawn) > 3
+
+
+@pytest.mark.parametrize("edit,message", [
+    (("arm: Mens E-Mail}}]", "arm: Kids E-Mail}}]"), "has no arm 'Kids E-Mail'"),
+    (("response: {from: model, arm: Womens E-Mail}}]", "response: {from: model, arm: Womens E-Mail, outcome: spend}}]"),
+     "is money, not a 0/1 outcome"),
+    (("  features: hillstrom.csv\n", ""), "fitted with feature(s) recency, history"),
+    (("from: model, arm: Mens E-Mail}}]", "from: nowhere, arm: Mens E-Mail}}]"), "not a response model folder"),
+])
+def test_a_model_the_scenario_cannot_use_is_refused_before_running(example, tmp_path, edit, message):
+    text = (example / "emails.yaml").read_text(encoding="utf-8")
+    assert edit[0] in text
+    broken = example / f"broken_{abs(hash(edit))}.yaml"
+    broken.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(broken)])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
