@@ -339,24 +339,6 @@ def report(folder: RunFolderArg) -> None:
 
 
 @app.command()
-def experiment(
-    scenario: ScenarioFile,
-    replication: int = typer.Option(0, "--replication", min=0, help="Which simulated world to split."),
-    seed: Seed = None, control: ExperimentControl = None, alpha: TestAlpha = 0.05, adjust: ShortAdjust = "holm",
-    out_file: Optional[Path] = typer.Option(None, "--out", help="Write the comparison table as CSV."),
-) -> None:
-    """Randomise one simulated world's customers to the policies and analyse it as a real A/B test."""
-    from sim.studies.comparison import write_comparison
-    from sim.studies.experiment import run_experiment
-
-    with user_errors():
-        spec = sim.load_scenario(scenario)
-        result = run_experiment(spec, replication, seed, control, alpha=alpha, adjust=adjust)
-        path = write_comparison(result.comparison, out_file) if out_file else None
-    show.print_experiment(out, result, spec, adjust, alpha, path)
-
-
-@app.command()
 def power(
     scenario: ScenarioFile,
     policy: PowerPolicy = None,

@@ -1,7 +1,7 @@
-"""`sim response fit`, `sim response predict` and `sim target`: learning a campaign's response.
+"""Commands on tests and responses: `sim experiment`, `sim response fit|predict`, `sim target`, `sim example`.
 
-Part of the command line (see cli.py): parses, calls `sim.studies.response`, prints with
-`sim.report.console_uplift`.
+Part of the command line (see cli.py): parses, calls the studies, prints with
+`sim.report.console` and `sim.report.console_uplift`.
 """
 
 from pathlib import Path
@@ -9,7 +9,37 @@ from typing import Optional
 
 import typer
 
-from cli import ArmControl, ExportEncoding, _Later, _option, _simulate, app, out, user_errors
+import sim
+from cli import (ArmControl, ExperimentControl, ExportEncoding, ScenarioFile, Seed, ShortAdjust, TestAlpha, _Later,
+                 _option, _simulate, app, out, show, user_errors)
+@app.command()
+def experiment(
+    scenario: ScenarioFile,
+    replication: int = typer.Option(0, "--replication", min=0, help="Which simulated world to split."),
+    seed: Seed = None, control: ExperimentControl = None, alpha: TestAlpha = 0.05, adjust: ShortAdjust = "holm",
+    out_file: Optional[Path] = typer.Option(None, "--out", help="Write the comparison table as CSV."),
+    score_uplift: bool = typer.Option(False, "--score-uplift", help="Also learn the policy's response from the "
+                                      "split and score it against every customer's true effect."),
+    policy: Optional[str] = typer.Option(None, "--policy", help="With --score-uplift: the policy whose response "
+                                         "is learned (default: the first that markets)."),
+) -> None:
+    """Randomise one simulated world's customers to the policies and analyse it as a real A/B test."""
+    from sim.studies.comparison import write_comparison
+    from sim.studies.experiment import run_experiment
+
+    with user_errors():
+        spec = sim.load_scenario(scenario)
+        result = run_experiment(spec, replication, seed, control, alpha=alpha, adjust=adjust)
+        path = write_comparison(result.comparison, out_file) if out_file else None
+        if score_uplift:
+            from sim.studies.uplift_check import score_uplift as score
+
+            scored = score(spec, replication, seed, policy, control)
+    show.print_experiment(out, result, spec, adjust, alpha, path)
+    if score_uplift:
+        show_uplift.print_uplift_score(out, scored)
+
+
 response_app = typer.Typer(help="Learn customers' response from a past campaign test; score customers with it.",
                            no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(response_app, name="response")

@@ -67,3 +67,22 @@ def print_targeting(out: Console, result, path: Path) -> None:
               "chosen on the model that values it, so its figure leans optimistic.", style="dim")
     out.print(f"Wrote {path} ({len(result.assignment):,} customers: id, arm, expected_incremental_value, "
               "cost, expected_incremental_profit).")
+
+
+def print_uplift_score(out: Console, score) -> None:
+    """`sim experiment --score-uplift`: ranking quality and targeting profit against the oracle."""
+    out.print(f"Uplift learned from the split ({score.policy} vs {score.control}, GMV per customer, "
+              f"method {score.method}, features {', '.join(score.features)}), scored on {score.scored:,} of "
+              f"{score.customers:,} customers left out of the fit:")
+    out.print(f"  true average effect {score.true_lift:+,.2f} yuan; rank correlation with the true effects "
+              f"{score.rank_correlation:.2f}; true gain captured {score.gain_share:.0%} of the oracle's")
+    view = _table(f"Targeting at margin {score.margin:.0%} and {score.cost:,.2f} yuan a contact",
+                  (("who is contacted", "left"), ("share", "right"), ("profit, yuan", "right")),
+                  folding="who is contacted")
+    labels = {"model": "margin x predicted uplift > cost", "oracle": "oracle: true effect pays",
+              "everyone": "everyone", "nobody": "nobody"}
+    for key, label in labels.items():
+        view.add_row(label, f"{score.contacted[key]:.0%}", f"{score.profit[key]:,.0f}")
+    out.print(view)
+    out.print(f"Profit lost against the oracle: {score.profit_lost:,.0f} yuan. The oracle knows each "
+              "customer's effect in this world, luck included, so no model can reach it.", style="dim")

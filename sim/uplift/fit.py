@@ -103,7 +103,7 @@ def _fit_all(table, control: str, outcomes: Sequence[str], method: str, validati
         for o_index, outcome in enumerate(outcomes):
             y = table.outcomes[outcome].to_numpy()
             kind = table.kinds[outcome]
-            key = seed * 1000 + a_index * 31 + o_index
+            key = int(np.random.SeedSequence([seed, a_index, o_index]).generate_state(1)[0] % 2**31)
             tr, va = ~held[rows], held[rows]
             scores, fitted = {}, {}
             for m in methods:

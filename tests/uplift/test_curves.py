@@ -51,3 +51,13 @@ def test_deciles_recover_a_known_step_in_the_effect():
     top, bottom = deciles[0], deciles[-1]
     assert top.observed == pytest.approx(0.12, abs=4 * top.observed_se)
     assert bottom.observed == pytest.approx(0.0, abs=4 * bottom.observed_se)
+
+
+def test_gain_share_is_one_for_the_oracle_zero_for_noise_and_negative_reversed():
+    from sim.studies.uplift_check import gain_share
+
+    rng = np.random.default_rng(8)
+    true = rng.exponential(1.0, 5000) * (rng.random(5000) < 0.2)
+    assert gain_share(true, true) == pytest.approx(1.0)
+    assert gain_share(-true, true) < 0
+    assert abs(gain_share(rng.random(5000), true)) < 0.1

@@ -94,3 +94,29 @@ def test_a_model_the_scenario_cannot_use_is_refused_before_running(example, tmp_
     result = CliRunner().invoke(app, ["validate", str(broken)])
     assert result.exit_code == 2, result.output
     assert message in result.output
+
+
+def test_scoring_a_learned_targeting_against_the_true_effects(example):
+    from sim.studies.uplift_check import score_uplift
+
+    scenario = sim.load_scenario(example / "emails.yaml")
+    score = score_uplift(scenario, replication=0, policy="mens_to_all", control="none", method="t-linear")
+    assert score.customers == N and 0.25 * N < score.scored < 0.35 * N
+    measured, se = _experiment_lift("Mens E-Mail", "spend")
+    assert abs(score.true_lift - measured) < 1.96 * se
+    assert score.gain_share > 0.1  # the e-mail's effect depends on the customers' features: they rank it
+    profit = score.profit
+    assert profit["nobody"] == 0.0
+    assert profit["oracle"] >= max(profit["model"], profit["everyone"])
+    assert score.profit_lost == pytest.approx(profit["oracle"] - profit["model"])
+    assert score.contacted["everyone"] == 1.0 and 0.0 < score.contacted["model"] <= 1.0
+
+
+def test_experiment_score_uplift_through_the_command_line(example):
+    result = CliRunner().invoke(app, ["experiment", str(example / "emails.yaml"), "--score-uplift",
+                                      "--policy", "womens_to_all", "--control", "none"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    assert "Profit lost against the oracle" in result.output and "true gain captured" in result.output
+    refused = CliRunner().invoke(app, ["experiment", str(example / "emails.yaml"), "--score-uplift",
+                                       "--policy", "none", "--control", "none"])
+    assert refused.exit_code == 2 and "expected a policy other than the control" in refused.output
