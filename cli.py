@@ -85,9 +85,9 @@ show = _Later("sim.report.console")  # what each command prints
 show_study = _Later("sim.report.console_studies")
 
 
-def _simulate(label: str, start: Callable, then: Optional[str] = None):
+def _simulate(label: str, start: Callable, then: Optional[str] = None, unit: str = "rep"):
     """`start(progress)` under a progress bar (`then`: its closing step); a stopped run exits 1 (130 if interrupted)."""
-    with show.progress_bar(label, err, then) as update:
+    with show.progress_bar(label, err, then, unit) as update:
         try:
             return start(update)
         except sim.RunStopped as exc:

@@ -74,7 +74,7 @@ def response_fit(
         model = _simulate(export.name, lambda update: fit_response(
             export, out_dir, arm=arm, control=control, outcomes=outcome, features=feature, id_column=id_column,
             method=method, validation_share=validation_share, bootstrap=bootstrap, seed=seed,
-            encoding=encoding, force=force, progress=update))
+            encoding=encoding, force=force, progress=update), "writing the model and report", "fit")
     show_uplift.print_fit(out, model, out_dir, time.perf_counter() - started)
 
 

@@ -39,3 +39,11 @@ class UpliftAudience(Section):
     top: Annotated[float, Field(gt=0.0, le=1.0)] = 1.0
     best: bool = False
     min_uplift: float | None = None
+
+
+class AssignmentAudience(Section):
+    """Customers a `sim target` assignment file gives this arm: its `id` column matched to the
+    population's customer table (`population.features_id`, or row numbers from 1)."""
+
+    file: Path = Field(description="assignment.csv written by sim target")
+    arm: str

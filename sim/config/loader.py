@@ -177,7 +177,7 @@ def _single_category(buying: dict, spend: dict) -> dict:
 
 
 def _resolve_learned_paths(raw: dict, folder: Path) -> dict:
-    """Make `population.features` and every learned model's `from` relative to the scenario's folder."""
+    """Make `population.features`, learned models' `from` and assignment files relative to the scenario's folder."""
     def absolute(value: Any) -> Any:
         if isinstance(value, (str, Path)) and not Path(value).is_absolute():
             return str(folder / value)
@@ -196,6 +196,9 @@ def _resolve_learned_paths(raw: dict, folder: Path) -> dict:
             for part in (action.get("response"), audience.get("uplift") if isinstance(audience, dict) else None):
                 if isinstance(part, dict) and "from" in part:
                     part["from"] = absolute(part["from"])
+            chosen = audience.get("assignment") if isinstance(audience, dict) else None
+            if isinstance(chosen, dict) and "file" in chosen:
+                chosen["file"] = absolute(chosen["file"])
     return raw
 
 

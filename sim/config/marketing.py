@@ -12,7 +12,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from sim.config.base import Section
-from sim.config.learned import LearnedResponse, UpliftAudience
+from sim.config.learned import AssignmentAudience, LearnedResponse, UpliftAudience
 
 from sim.vocabulary import SEGMENTS
 
@@ -42,6 +42,7 @@ class Audience(_Model):
     min_days_since_purchase: Annotated[float, Field(ge=0.0)] | None = None
     max_days_since_purchase: Annotated[float, Field(ge=0.0)] | None = None
     uplift: UpliftAudience | None = None
+    assignment: AssignmentAudience | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> Audience:

@@ -156,6 +156,9 @@ class PopulationSettings(_Model):
     features: Path | None = Field(
         None, description="a customer table (CSV) whose rows give simulated customers the features a learned "
                           "response reads; each customer takes a row at random (in order when the sizes match)")
+    features_id: str | None = Field(
+        None, description="the customer table's id column (matches sim target's assignment ids); default: "
+                          "row numbers from 1")
     draw: Literal["customers", "mixing"] = Field(
         "mixing", description="customers: the calibrated customers one by one; mixing: draws from the "
                               "mixing laws (default customers when there is a customers table)")

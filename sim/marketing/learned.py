@@ -27,7 +27,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from sim import streams
-from sim.config.learned import LearnedResponse, UpliftAudience
+from sim.config.learned import AssignmentAudience, LearnedResponse, UpliftAudience
 from sim.config.scenario import Scenario
 from sim.errors import DataError
 from sim.model.customers import Customers
@@ -66,15 +66,36 @@ def _encoded_column(folder: str, file: str, name: str) -> np.ndarray:
     return model_at(folder).encoding.block(name, feature_table(file)[name])
 
 
+@lru_cache(maxsize=8)
+def assigned_ids(file: str, arm: str) -> frozenset:
+    """Customer ids an assignment file (from sim target) gives `arm`."""
+    try:
+        table = pd.read_csv(file, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as exc:
+        raise DataError(f"{file}: cannot be read as an assignment ({exc})") from None
+    if not {"id", "arm"} <= set(table.columns):
+        raise DataError(f"{file}: an assignment needs the columns id and arm (as sim target writes them)")
+    return frozenset(table["id"].str.strip()[table["arm"].str.strip() == arm])
+
+
+def table_ids(file: str, id_column: str | None) -> np.ndarray:
+    """The id of each row of a customer table: its id column, or row numbers from 1."""
+    table = feature_table(file)
+    return table[id_column].to_numpy() if id_column else np.arange(1, len(table) + 1).astype(str)
+
+
 def problems(scenario: Scenario) -> list[str]:
-    """One line per learned response or uplift audience that cannot be used in this scenario."""
+    """One line per learned response, uplift or assignment audience that cannot be used in this scenario."""
     have = set(DERIVED)
-    if scenario.population.features is not None:
-        file = scenario.population.features
+    pop = scenario.population
+    if pop.features is not None:
+        file = pop.features
         if not Path(file).is_file():
             return [f"population.features: customer table {file} not found"]
         have |= set(feature_table(str(file)).columns)
-    found = []
+        if pop.features_id is not None and pop.features_id not in have:
+            return [f"population.features_id: {file} has no column {pop.features_id!r}"]
+    found = _assignment_problems(scenario)
     for where, ref in _references(scenario):
         try:
             described = read_description(ref.from_)
@@ -95,6 +116,35 @@ def problems(scenario: Scenario) -> list[str]:
                       else "a population without a customer table (population.features)")
             found.append(f"{where}.from: the model was fitted with feature(s) {', '.join(lacking)} that {source} "
                          f"lacks; simulated customers have {', '.join(sorted(have))}")
+    return found
+
+
+def _assignment_problems(scenario: Scenario) -> list[str]:
+    found = []
+    for name, policy in scenario.policies.items():
+        actions = [(f"policies.{name}.waves.{i}", w) for i, w in enumerate(policy.waves)]
+        actions += [(f"policies.{name}.programmes.{j}", p) for j, p in enumerate(policy.programmes)]
+        for where, action in actions:
+            spec = action.audience.assignment
+            if spec is None:
+                continue
+            where = f"{where}.audience.assignment"
+            if scenario.population.features is None:
+                found.append(f"{where}: an assignment names customers of a customer table; give the table as "
+                             "population.features (and its id column as population.features_id)")
+                continue
+            if not Path(spec.file).is_file():
+                found.append(f"{where}.file: {spec.file} not found")
+                continue
+            try:
+                ids = assigned_ids(str(spec.file), spec.arm)
+            except DataError as exc:
+                found.append(f"{where}.file: {exc}")
+                continue
+            known = set(table_ids(str(scenario.population.features), scenario.population.features_id))
+            if not ids & known:
+                found.append(f"{where}.arm: {spec.file} gives arm {spec.arm!r} to no customer of "
+                             f"{scenario.population.features}; check the arm and the id column (population.features_id)")
     return found
 
 
@@ -159,6 +209,16 @@ class LearnedFeatures:
         if name == "category":
             return np.array(list(self.scenario.population.categories), dtype=object)[pop.category[who]]
         return pop.is_new[who].astype(float)
+
+
+def assignment_audience(spec: AssignmentAudience, features: LearnedFeatures, pop: Customers,
+                        who: np.ndarray) -> np.ndarray:
+    """The candidates `who` whose customer-table row the assignment file gives `spec.arm`."""
+    if len(who) == 0:
+        return who
+    ids = table_ids(str(features.scenario.population.features), features.scenario.population.features_id)
+    chosen = np.isin(ids, list(assigned_ids(str(spec.file), spec.arm)))
+    return who[chosen[features.rows(len(pop))[who]]]
 
 
 def uplift_audience(spec: UpliftAudience, features: LearnedFeatures, pop: Customers, who: np.ndarray,

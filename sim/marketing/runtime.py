@@ -18,7 +18,7 @@ from sim import streams
 from sim.model.engine import Engine, Plugin
 from sim.marketing.audience import select
 from sim.marketing.coupons import CouponBook
-from sim.marketing.learned import LearnedFeatures, learned_lift, uplift_audience
+from sim.marketing.learned import LearnedFeatures, assignment_audience, learned_lift, uplift_audience
 from sim.marketing.messaging import Mailbox, Send
 from sim.marketing.response import Lifts, lift_for, reference_purchases
 from sim.config.learned import LearnedResponse
@@ -159,8 +159,10 @@ class PolicyRuntime(Plugin):
         return candidates, pop.joined
 
     def _select(self, audience: Audience, t: float) -> np.ndarray:
-        """Customers matching the audience's filters at hour t, then its uplift ranking if any."""
+        """Customers matching the audience's filters at hour t, then its assignment and uplift ranking if any."""
         chosen = select(audience, self.engine.pop, t, self._categories)
+        if audience.assignment is not None:
+            chosen = assignment_audience(audience.assignment, self.learned, self.engine.pop, chosen)
         if audience.uplift is not None:
             chosen = uplift_audience(audience.uplift, self.learned, self.engine.pop, chosen, t)
         return chosen

@@ -41,7 +41,7 @@ class _Counted(ProgressColumn):
 
 
 @contextmanager
-def progress_bar(label: str, console: Console, then: str | None = None):
+def progress_bar(label: str, console: Console, then: str | None = None, unit: str = "rep"):
     """A rich progress bar on `console`; yields a callback progress(done, total).
 
     The bar appears at the first callback, so work refused before it starts (a bad sweep
@@ -61,7 +61,7 @@ def progress_bar(label: str, console: Console, then: str | None = None):
             bar.start()
             task = bar.add_task(label, total=None, rate="")
         elapsed = bar.tasks[0].elapsed or 0.0
-        rate = f"{done / elapsed:.1f} rep/s" if elapsed > 0 else ""
+        rate = f"{done / elapsed:.1f} {unit}/s" if elapsed > 0 else ""
         bar.update(task, completed=done, total=total, rate=rate)
         if then and closing is None and total is not None and done >= total:
             closing = bar.add_task(then, total=None, rate="", closing=True)

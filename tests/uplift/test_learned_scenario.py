@@ -120,3 +120,26 @@ def test_experiment_score_uplift_through_the_command_line(example):
     refused = CliRunner().invoke(app, ["experiment", str(example / "emails.yaml"), "--score-uplift",
                                        "--policy", "none", "--control", "none"])
     assert refused.exit_code == 2 and "expected a policy other than the control" in refused.output
+
+
+def test_an_assignment_file_chooses_the_audience_of_each_arm(example, tmp_path):
+    customers = example / "hillstrom.csv"
+    result = sim.target_customers(example / "model", customers, example / "assignment.csv",
+                                  costs={"Mens E-Mail": 0.1, "Womens E-Mail": 0.1}, value="spend", margin=0.35,
+                                  force=True)
+    counts = result.assignment.arm.value_counts()
+    text = (example / "emails.yaml").read_text(encoding="utf-8")
+    waves = "".join(f"\n      - {{day: 0, hour: 0, channel: email, response: {{from: model, arm: {arm}}}, "
+                    f"audience: {{assignment: {{file: assignment.csv, arm: {arm}}}}}}}"
+                    for arm in ("Mens E-Mail", "Womens E-Mail"))
+    assigned = example / "assigned.yaml"
+    assigned.write_text(text.replace("policies:\n", f"policies:\n  as_assigned:\n    waves:{waves}\n", 1), encoding="utf-8")
+    run = sim.run(sim.load_scenario(assigned), replications=1).replications.set_index("policy")
+    sent = counts.get("Mens E-Mail", 0) + counts.get("Womens E-Mail", 0)
+    assert run.loc["as_assigned", "messages"] == sent  # every simulated customer is the test's row i
+    assert run.loc["as_assigned", "marketing_spend"] == pytest.approx(0.1 * sent)
+    wrong = example / "wrong.yaml"
+    wrong.write_text(assigned.read_text(encoding="utf-8").replace("arm: Womens E-Mail}}}", "arm: Kids}}}"),
+                     encoding="utf-8")
+    refused = CliRunner().invoke(app, ["validate", str(wrong)])
+    assert refused.exit_code == 2 and "gives arm 'Kids' to no customer" in refused.output
