@@ -377,6 +377,7 @@ def select(
     show_study.print_selection(out, result, names, metric)
 
 
-import cli_response  # noqa: E402, F401  (adds `sim response fit|predict` and `sim target`)
+import cli_response  # noqa: E402, F401  (adds experiment, response, target and example)
+import cli_search  # noqa: E402, F401  (adds sensitivity and optimize)
 if __name__ == "__main__":
     app()

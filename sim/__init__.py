@@ -39,6 +39,10 @@ def _write_report(folder):
     draw_study_charts(folder)
     if (Path(folder) / "replications.parquet").is_file():
         write_report(folder)
+    if (Path(folder) / "trials.csv").is_file():
+        from sim.report.optimize import write_optimize_report
+
+        write_optimize_report(folder)
 
 @_response.on_report
 def _write_response_report(model, path):

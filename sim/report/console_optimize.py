@@ -1,0 +1,33 @@
+"""What `sim optimize` prints: the winner with its interval and guarantee, the finalists, the folder."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+
+def print_optimum(out: Console, result) -> None:
+    """The chosen values, the confirmation and the finalists (fits 80 columns)."""
+    best = ", ".join(f"{path.split('.')[-1]} = {value:g}" for path, value in result.best.items())
+    out.print(f"Best for {result.policy} on {result.metric}: {best}", soft_wrap=True)
+    out.print(f"  {result.metric} {result.best_mean:,.0f} (95 % interval {result.best_low:,.0f}.."
+              f"{result.best_high:,.0f})")
+    sel = result.selection
+    if sel is not None:
+        tail = "; it stopped at its cap, so the guarantee does not hold" if sel.stopped_at_max else ""
+        out.print(f"  chosen by Kim-Nelson among {len(result.finalists)} finalists: the best with probability "
+                  f">= {1 - sel.alpha:.0%} when it leads by {sel.delta:,.0f} or more{tail}")
+    view = Table(title="Finalists (refined replications)", title_justify="left", box=box.SIMPLE_HEAD,
+                 pad_edge=False)
+    for p in result.params:
+        view.add_column(p.path.split(".")[-1], justify="right", no_wrap=True)
+    for name in ("reps", "mean", "s.e."):
+        view.add_column(name, justify="right", no_wrap=True)
+    refined = result.trials[result.trials["stage"] == "refine"]
+    for _, row in refined.iterrows():
+        view.add_row(*(f"{row[p.path]:g}" for p in result.params), str(int(row["replications"])),
+                     f"{row['mean']:,.0f}", f"{row['se']:,.0f}")
+    out.print(view)
+    out.print(f"{result.evaluations:,} replications in {result.wall_seconds:.1f} s; folder: {result.folder}",
+              soft_wrap=True)
