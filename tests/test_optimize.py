@@ -70,3 +70,27 @@ def test_bad_ranges_are_refused_before_anything_runs(item, message):
     with pytest.raises(ScenarioError) as caught:
         parse_params([item], interior())
     assert message in str(caught.value)
+
+
+def test_an_interrupted_search_resumes_to_the_same_result(tmp_path):
+    from sim.studies.optimize import SearchStopped, resume_optimize
+
+    scenario = interior(3)
+    params = parse_params([f"{PATH}=5:90"], scenario)
+    whole = optimize(scenario, params, "net_profit", trials=10, replications=3, results_dir=tmp_path / "a")
+
+    def interrupt(done, total):
+        if done >= 18:  # after the second batch of four points
+            raise KeyboardInterrupt
+
+    with pytest.raises(SearchStopped) as stopped:
+        optimize(scenario, params, "net_profit", trials=10, replications=3, results_dir=tmp_path / "b",
+                 progress=interrupt)
+    folder = stopped.value.folder
+    assert folder.name.endswith(".incomplete") and "sim optimize --resume" in str(stopped.value)
+    saved = (folder / "trials.csv").read_text(encoding="utf-8").count("\n") - 1
+    assert 0 < saved < 10
+    finished = resume_optimize(folder)
+    assert finished.best == whole.best and finished.best_mean == whole.best_mean
+    assert finished.trials.drop(columns="point").equals(whole.trials.drop(columns="point"))
+    assert not folder.exists() and finished.folder.is_dir()

@@ -20,6 +20,7 @@ is finished.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,8 +36,9 @@ from sim.analysis.selection import SelectionResult
 from sim.config.scenario import Scenario
 from sim.config.variants import derive, raw
 from sim.errors import SimError
-from sim.store.atomic import atomic_folder, mark
-from sim.store.run_folder import finish
+from sim.simulation.runner import RunStopped
+from sim.store.atomic import mark, write_text
+from sim.store.run_folder import INCOMPLETE, finish
 from sim.studies.experiment import select_best
 from sim.studies.search import Param, Progress, check_metric, evaluate, focus
 from sim.studies.comparison import lower_is_better
@@ -74,10 +76,14 @@ class Optimum:
 def optimize(scenario: Scenario, params: Sequence[Param], metric: str = "net_profit", policy: str | None = None,
              trials: int = 30, replications: int = 5, seed: int | None = None, delta: float | None = None,
              alpha: float = 0.05, workers: int | None = 1, scheduler: str | None = None,
-             progress: Progress | None = None, results_dir: str | Path | None = "results") -> Optimum:
-    """Search `params` of `policy` for the best `metric` (see module); write the folder under `results_dir`."""
-    import optuna
+             progress: Progress | None = None, results_dir: str | Path | None = "results",
+             _resumed: tuple[Path, pd.DataFrame] | None = None) -> Optimum:
+    """Search `params` of `policy` for the best `metric` (see module); write the folder under `results_dir`.
 
+    The folder is `<scenario>-optimize-<time>.incomplete/` while the search runs, with every
+    finished batch of points in trials.csv; `resume_optimize` finishes an interrupted one
+    with the same result as an uninterrupted search.
+    """
     check_metric(metric)
     if trials < 4:
         raise SimError(f"--trials {trials}: at least 4 points are needed to search")
@@ -86,37 +92,30 @@ def optimize(scenario: Scenario, params: Sequence[Param], metric: str = "net_pro
     started = time.perf_counter()
     focused, policy = focus(scenario, policy, replications, seed)
     larger = not lower_is_better(metric)
-    seed = focused.run.seed
+    settings = {"policy": policy, "metric": metric, "trials": trials, "replications": replications,
+                "seed": focused.run.seed, "delta": delta, "alpha": alpha,
+                "params": [{"path": p.path, "low": p.low, "high": p.high, "integer": p.integer} for p in params]}
+    folder, rows = (_resumed[0], _resumed[1].to_dict("records")) if _resumed else (None, [])
+    if folder is None and results_dir is not None:
+        folder = _start_folder(Path(results_dir), scenario, settings)
     total = trials * replications + REFINE_TOP * REFINE_FACTOR * replications
-    done = 0
 
-    def step(count: int) -> Progress:
-        def update(k: int, _: int) -> None:
-            if progress:
-                progress(min(done + k, total), total)
-        return update
+    def after(offset: int) -> Progress:
+        """Progress of one batch, counted in replications after the `offset` already done."""
+        return lambda k, _: progress(min(offset + k, total), total) if progress else None
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.TPESampler(seed=seed % 2**32, n_startup_trials=max(4, trials // 3))
-    study = optuna.create_study(direction="maximize" if larger else "minimize", sampler=sampler)
-    rows = []
-    while len(study.trials) < trials:
-        batch = [study.ask() for _ in range(min(BATCH, trials - len(study.trials)))]
-        points = [[_suggest(t, p) for p in params] for t in batch]
-        table = evaluate(focused, params, points, metric, workers, scheduler, step(len(points)), len(rows))
-        done += len(points) * replications
-        for t, (point, group) in zip(batch, table.groupby("point", sort=True)):
-            values = group[metric].to_numpy()
-            study.tell(t, float(values.mean()))
-            rows.append(_row(params, group, metric, point, "search"))
-    search = pd.DataFrame(rows)
-    finalists = _distinct_best(search, params, larger)
-    refined = evaluate(derive(focused, {"run.replications": replications * REFINE_FACTOR}, "refinement"), params,
-                       [[f[p.path] for p in params] for f in finalists], metric, workers, scheduler,
-                       step(len(finalists)), len(rows))
-    done = total
-    refined_rows = [_row(params, g, metric, i, "refine") for i, g in refined.groupby("point", sort=True)]
-    refined_table = pd.DataFrame(refined_rows)
+    try:
+        rows = _search(focused, params, metric, trials, larger, rows, workers, scheduler, after, folder)
+        search = pd.DataFrame(rows)
+        finalists = _distinct_best(search, params, larger)
+        refined = evaluate(derive(focused, {"run.replications": replications * REFINE_FACTOR}, "refinement"),
+                           params, [[f[p.path] for p in params] for f in finalists], metric, workers, scheduler,
+                           after(trials * replications), len(rows))
+    except (KeyboardInterrupt, SimError) as exc:
+        if folder is None or isinstance(exc, SearchStopped):
+            raise
+        raise SearchStopped(folder, len(rows), trials, exc) from exc
+    refined_table = pd.DataFrame([_row(params, g, metric, i, "refine") for i, g in refined.groupby("point", sort=True)])
     selection, winner = _confirm(focused, policy, params, finalists, refined_table, metric, larger, delta, alpha)
     best_rows = refined[refined["point"] == refined_table["point"].iloc[winner]][metric].to_numpy()
     mean, se = float(best_rows.mean()), float(best_rows.std(ddof=1) / np.sqrt(len(best_rows)))
@@ -127,15 +126,62 @@ def optimize(scenario: Scenario, params: Sequence[Param], metric: str = "net_pro
                      selection=selection, finalists=finalists, larger_is_better=larger,
                      evaluations=int(trials_table["replications"].sum()))
     result.wall_seconds = time.perf_counter() - started
-    if results_dir is not None:
-        result.folder = write_optimum(result, results_dir)
+    if folder is not None:
+        result.folder = complete_optimum(result, folder)
     return result
 
 
-def _suggest(trial, p: Param) -> float:
+class SearchStopped(RunStopped):
+    """A search stopped before the end; its finished points are saved for `sim optimize --resume`."""
+
+    def __init__(self, folder: Path, done: int, total: int, cause: BaseException):
+        super().__init__(folder, done, total, cause)
+        why = "interrupted" if self.interrupted else str(cause)
+        self.args = (f"search stopped ({why}); {done} of {total} points are saved in {folder}; "
+                     f"finish it with: sim optimize --resume {folder}",)
+
+
+def _search(focused: Scenario, params: Sequence[Param], metric: str, trials: int, larger: bool, rows: list[dict],
+            workers, scheduler, after, folder: Path | None) -> list[dict]:
+    """Tell Optuna the points already evaluated, then ask, simulate and tell in batches until `trials`.
+
+    The sampler is re-seeded from (seed, points so far) before each batch, so a resumed search
+    proposes exactly the points an uninterrupted one would have.
+    """
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    seed = focused.run.seed
+    study = optuna.create_study(direction="maximize" if larger else "minimize")
+    dists = {p.path: _distribution(p) for p in params}
+    for row in rows:
+        study.add_trial(optuna.trial.create_trial(params={p.path: _native(p, row[p.path]) for p in params},
+                                                  distributions=dists, value=float(row["mean"])))
+    while len(study.trials) < trials:
+        state = np.random.SeedSequence([seed, len(study.trials)]).generate_state(1)[0]
+        study.sampler = optuna.samplers.TPESampler(seed=int(state), n_startup_trials=max(4, trials // 3))
+        batch = [study.ask(dists) for _ in range(min(BATCH, trials - len(study.trials)))]
+        points = [[t.params[p.path] for p in params] for t in batch]
+        table = evaluate(focused, params, points, metric, workers, scheduler,
+                         after(len(rows) * focused.run.replications), len(rows))
+        for t, (point, group) in zip(batch, table.groupby("point", sort=True)):
+            study.tell(t, float(group[metric].mean()))
+            rows.append(_row(params, group, metric, point, "search"))
+        if folder is not None:
+            write_text(folder / "trials.csv", pd.DataFrame(rows).to_csv(index=False))
+    return rows
+
+
+def _distribution(p: Param):
+    import optuna
+
     if p.integer:
-        return trial.suggest_int(p.path, int(np.ceil(p.low)), int(np.floor(p.high)))
-    return trial.suggest_float(p.path, p.low, p.high)
+        return optuna.distributions.IntDistribution(int(np.ceil(p.low)), int(np.floor(p.high)))
+    return optuna.distributions.FloatDistribution(p.low, p.high)
+
+
+def _native(p: Param, value) -> float | int:
+    return int(value) if p.integer else float(value)
 
 
 def _row(params: Sequence[Param], group: pd.DataFrame, metric: str, point: int, stage: str) -> dict:
@@ -167,25 +213,66 @@ def _confirm(focused: Scenario, policy: str, params, finalists: list[dict], refi
     return result, int(result.best)  # finalists and policies share their order
 
 
-def write_optimum(result: Optimum, results_dir: str | Path) -> Path:
-    """The folder `<results_dir>/<scenario>-optimize-<time>/` (atomic), charts and report drawn when finished."""
+def _start_folder(results_dir: Path, scenario: Scenario, settings: dict) -> Path:
+    """A new `<scenario>-optimize-<time>.incomplete/` with the scenario and the search's settings."""
+    results_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    final = Path(results_dir) / f"{result.scenario.name}-optimize-{stamp}"
+    name, i = f"{scenario.name}-optimize-{stamp}", 1
+    while (results_dir / name).exists() or (results_dir / f"{name}{INCOMPLETE}").exists():
+        i += 1
+        name = f"{scenario.name}-optimize-{stamp}-{i}"
+    folder = results_dir / f"{name}{INCOMPLETE}"
+    folder.mkdir()
+    mark(folder, "optimize")
+    write_text(folder / "scenario.yaml", yaml.safe_dump(raw(scenario), sort_keys=False, allow_unicode=True))
+    write_text(folder / "manifest.json", json.dumps({"scenario": scenario.name, "study": "optimize",
+                                                      "status": "incomplete", "settings": settings}, indent=2))
+    return folder
+
+
+def resume_optimize(folder: str | Path, workers: int | None = 1, scheduler: str | None = None,
+                    progress: Progress | None = None) -> Optimum:
+    """Finish an interrupted search without re-simulating its saved points."""
+    from sim.config.loader import scenario_from_dict
+    from sim.studies.search import Param as _Param
+
+    folder = Path(folder)
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        scenario = scenario_from_dict(yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8")),
+                                      source=folder / "scenario.yaml")
+    except (OSError, ValueError, yaml.YAMLError):
+        raise SimError(f"{folder}: not an interrupted optimize folder (no readable manifest.json and "
+                       "scenario.yaml)") from None
+    if manifest.get("study") != "optimize" or manifest.get("status") != "incomplete":
+        raise SimError(f"{folder}: not an interrupted optimize folder"
+                       + (" (it is complete)" if manifest.get("status") == "complete" else ""))
+    settings = manifest["settings"]
+    params = [_Param(**p) for p in settings["params"]]
+    saved = folder / "trials.csv"
+    rows = pd.read_csv(saved) if saved.is_file() else pd.DataFrame()
+    return optimize(scenario, params, settings["metric"], settings["policy"], settings["trials"],
+                    settings["replications"], settings["seed"], settings["delta"], settings["alpha"], workers,
+                    scheduler, progress, None, _resumed=(folder, rows))
+
+
+def complete_optimum(result: Optimum, folder: Path) -> Path:
+    """Write the search's tables and best.yaml, draw the report, then drop the .incomplete suffix."""
     best_raw = raw(result.best_scenario())
-    manifest = {"scenario": result.scenario.name, "study": "optimize", "policy": result.policy,
-                "metric": result.metric, "larger_is_better": result.larger_is_better,
-                "params": [{"path": p.path, "low": p.low, "high": p.high, "integer": p.integer} for p in result.params],
-                "best": result.best, "best_mean": result.best_mean, "best_interval": [result.best_low, result.best_high],
-                "evaluations": result.evaluations, "wall_seconds": round(result.wall_seconds, 3)}
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest.update({"status": "complete", "policy": result.policy, "metric": result.metric,
+                     "larger_is_better": result.larger_is_better, "params": manifest["settings"]["params"],
+                     "best": result.best, "best_mean": result.best_mean,
+                     "best_interval": [result.best_low, result.best_high], "evaluations": result.evaluations,
+                     "wall_seconds": round(result.wall_seconds, 3)})
     if result.selection is not None:
         manifest["selection"] = {"alpha": result.selection.alpha, "delta": result.selection.delta,
                                  "replications": list(result.selection.replications),
                                  "stopped_at_max": result.selection.stopped_at_max}
-    Path(results_dir).mkdir(parents=True, exist_ok=True)
-    with atomic_folder(final) as tmp:
-        mark(tmp, "optimize")
-        result.trials.to_csv(tmp / "trials.csv", index=False)
-        (tmp / "best.yaml").write_text(yaml.safe_dump(best_raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=float), encoding="utf-8")
-        finish(tmp)
+    write_text(folder / "trials.csv", result.trials.to_csv(index=False))
+    write_text(folder / "best.yaml", yaml.safe_dump(best_raw, sort_keys=False, allow_unicode=True))
+    write_text(folder / "manifest.json", json.dumps(manifest, indent=2, default=float))
+    finish(folder)
+    final = folder.with_name(folder.name.removesuffix(INCOMPLETE))
+    os.replace(folder, final)
     return final
