@@ -1,4 +1,5 @@
-"""Charts of the studies' own files: the forecast's fan chart and tornado, the capacity chart.
+"""Charts of the studies' own files: the forecast's fan chart and tornado, the capacity chart,
+the global sensitivity chart.
 
 Studies write their tables; `draw_study_charts` draws the matching charts into the same
 folder when it is finished (registered with the store in `sim/__init__.py`), so the run's
@@ -18,12 +19,14 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 FAN_CHART, TORNADO, LOAD_CHART = "fan_chart.png", "tornado.png", "load_vs_capacity.png"
+SENSITIVITY_CHART = "sensitivity.png"
 
 
 def draw_study_charts(folder: str | Path) -> list[Path]:
     """Draw the chart of each study table found in `folder`; return the charts drawn."""
     folder = Path(folder)
-    name = _scenario_name(folder)
+    manifest = _manifest(folder)
+    name = manifest.get("scenario", folder.name)
     drawn = []
     if (folder / "kpi_plan.csv").is_file():
         drawn.append(fan_chart(pd.read_csv(folder / "kpi_plan.csv"), folder / FAN_CHART,
@@ -33,16 +36,20 @@ def draw_study_charts(folder: str | Path) -> list[Path]:
         if len(table) and "baseline_gmv" in table:
             drawn.append(tornado_chart(table, float(table["baseline_gmv"].iloc[0]), folder / TORNADO,
                                        f"{name}: event-day GMV, each input moved ±{table['step'].iloc[0]:.0%}"))
+        elif len(table) and ("mu_star" in table or "S1" in table):  # sim sensitivity's global indices
+            drawn.append(sensitivity_chart(table, folder / SENSITIVITY_CHART, manifest.get("metric", "metric"),
+                                           f"{name}: what drives {manifest.get('metric', 'the metric')} of "
+                                           f"{manifest.get('policy', 'the policy')} ({manifest.get('method')})"))
     if (folder / "capacity.csv").is_file():
         drawn.append(plot_load_vs_capacity(pd.read_csv(folder / "capacity.csv"), folder / LOAD_CHART))
     return drawn
 
 
-def _scenario_name(folder: Path) -> str:
+def _manifest(folder: Path) -> dict:
     try:
-        return json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("scenario", folder.name)
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return folder.name
+        return {}
 
 
 _YUAN = FuncFormatter(lambda v, _: f"¥{v / 1e6:,.2f}M" if abs(v) >= 1e6 else f"¥{v:,.0f}")
@@ -84,6 +91,30 @@ def tornado_chart(table: pd.DataFrame, baseline: float, path: str | Path, title:
     ax.xaxis.set_major_formatter(_YUAN)
     ax.legend(loc="lower right")
     ax.set_title(title or "What moves event-day GMV")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def sensitivity_chart(table: pd.DataFrame, path: str | Path, metric: str, title: str = "") -> Path:
+    """Morris mu* (with its 95 % interval) and sigma, or Sobol S1 and ST with theirs; largest on top."""
+    morris = "mu_star" in table
+    bars = (("mu_star", "mu*"), ("sigma", "sigma")) if morris else (("S1", "S1 (alone)"), ("ST", "ST (with interactions)"))
+    t = table.sort_values(bars[0][0] if morris else "ST", kind="stable")
+    fig, ax = plt.subplots(figsize=(9, 0.6 * max(len(t), 3) + 1.5))
+    y = list(range(len(t)))
+    for k, ((column, label), colour) in enumerate(zip(bars, ("tab:blue", "tab:orange"))):
+        conf = t[f"{column}_conf"] if f"{column}_conf" in t else None
+        ax.barh([v + (0.2 if k == 0 else -0.2) for v in y], t[column], height=0.4, xerr=conf, capsize=3,
+                color=colour, alpha=0.8, label=label + (" ± 95 %" if conf is not None else ""))
+    ax.set_yticks(y, t["param"])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"))
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel(f"change of mean {metric} per step of 2/3 of a range" if morris else f"share of {metric}'s variance")
+    ax.legend(loc="lower right")
+    ax.set_title(title or f"What drives {metric}")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
