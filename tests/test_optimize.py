@@ -55,6 +55,10 @@ def test_the_folder_holds_trials_a_runnable_best_scenario_and_a_report(tmp_path)
     assert best["policies"]["coupon"]["waves"][0]["coupon"]["discount"] == pytest.approx(found.best[PATH])
     assert isinstance(best["policies"]["coupon"]["waves"][0]["hour"], int)
     sim.load_scenario(folder / "best.yaml")
+    current = found.trials[found.trials.stage == "current"]
+    assert len(current) <= 1 and found.current == {PATH: 20.0, "policies.coupon.waves.0.hour": 10}
+    low, high = found.gain[1], found.gain[2]
+    assert low <= found.gain[0] <= high
     assert (folder / "report.html").is_file() and (folder / "search_path.png").is_file()
 
 

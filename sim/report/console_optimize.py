@@ -13,6 +13,10 @@ def print_optimum(out: Console, result) -> None:
     out.print(f"Best for {result.policy} on {result.metric}: {best}", soft_wrap=True)
     out.print(f"  {result.metric} {result.best_mean:,.0f} (95 % interval {result.best_low:,.0f}.."
               f"{result.best_high:,.0f})")
+    now = ", ".join(f"{path.split('.')[-1]} = {value:g}" for path, value in result.current.items())
+    gain, low, high = result.gain
+    out.print(f"  against the current values ({now}): {gain:+,.0f} ({low:+,.0f}..{high:+,.0f}, paired)",
+              soft_wrap=True)
     sel = result.selection
     if sel is not None:
         tail = "; it stopped at its cap, so the guarantee does not hold" if sel.stopped_at_max else ""
@@ -24,10 +28,11 @@ def print_optimum(out: Console, result) -> None:
         view.add_column(p.path.split(".")[-1], justify="right", no_wrap=True)
     for name in ("reps", "mean", "s.e."):
         view.add_column(name, justify="right", no_wrap=True)
-    refined = result.trials[result.trials["stage"] == "refine"]
+    view.add_column("", no_wrap=True)
+    refined = result.trials[result.trials["stage"].isin(["refine", "current"])]
     for _, row in refined.iterrows():
         view.add_row(*(f"{row[p.path]:g}" for p in result.params), str(int(row["replications"])),
-                     f"{row['mean']:,.0f}", f"{row['se']:,.0f}")
+                     f"{row['mean']:,.0f}", f"{row['se']:,.0f}", "current" if row["stage"] == "current" else "")
     out.print(view)
     out.print(f"{result.evaluations:,} replications in {result.wall_seconds:.1f} s; folder: {result.folder}",
               soft_wrap=True)

@@ -37,17 +37,18 @@ def write_optimize_report(folder: str | Path) -> Path:
     low, high = manifest["best_interval"]
     lead = [f"Policy {manifest['policy']}, {'maximising' if manifest['larger_is_better'] else 'minimising'} "
             f"{metric}; {manifest['evaluations']:,} replications in {manifest['wall_seconds']:.0f} s.",
-            f"Best: {best}: {metric} {manifest['best_mean']:,.0f} (95 % interval {low:,.0f}..{high:,.0f})."]
+            f"Best: {best}: {metric} {manifest['best_mean']:,.0f} (95 % interval {low:,.0f}..{high:,.0f}); "
+            "against the current values {:+,.0f} ({:+,.0f}..{:+,.0f}, paired).".format(*manifest["gain_over_current"])]
     selection = manifest.get("selection")
     verdict = ("Kim-Nelson selection among the finalists: the chosen point is the best with probability at "
                f"least {1 - selection['alpha']:.0%} whenever it leads by {selection['delta']:,.0f} or more"
                + ("; it stopped at its replication cap, so that guarantee does not hold." if selection["stopped_at_max"]
                   else ".")) if selection else "Only one distinct finalist: no selection was needed."
-    refine = trials[trials["stage"] == "refine"]
-    rows = [[*(f"{r[p]:g}" for p in paths), int(r["replications"]), f"{r['mean']:,.0f}", f"{r['se']:,.0f}"]
-            for _, r in refine.iterrows()]
+    refine = trials[trials["stage"].isin(["refine", "current"])]
+    rows = [[*(f"{r[p]:g}" for p in paths), int(r["replications"]), f"{r['mean']:,.0f}", f"{r['se']:,.0f}",
+             "current values" if r["stage"] == "current" else ""] for _, r in refine.iterrows()]
     sections = [
-        Section("best", "Best point", paragraph(text(verdict)) + table([*paths, "replications", "mean", "s.e."], rows,
+        Section("best", "Best point", paragraph(text(verdict)) + table([*paths, "replications", "mean", "s.e.", ""], rows,
                                                                        ["num"] * (len(paths) + 3))),
         Section("search", "Search path", image(path_png, "search path",
                                                "Each point's mean over its replications (bars: one standard error) "

@@ -4,12 +4,14 @@
    for `replications` replications with the scenario's seed, so every point meets the same
    customers (common random numbers) and the sampler compares points, not luck. The value
    told to the sampler is the mean over those replications.
-2. Refine: the best few distinct points get three times the replications (the first ones
-   are the same worlds again), which re-ranks them on less noise.
+2. Refine: the best few distinct points, and the scenario's current values, get three times
+   the replications (the first ones are the same worlds again), which re-ranks them on less
+   noise.
 3. Confirm: those points become policies of one scenario and Kim and Nelson's sequential
    selection (`sim select`) picks the best, with probability at least 1 - alpha whenever it
-   leads by `delta` or more. The winner's interval is the t-interval over its refined
-   replications.
+   leads by `delta` or more; the current values may win, which says "keep them". The
+   winner's interval is the t-interval over its refined replications, and its gain over the
+   current values a paired t-interval over the same replications.
 
 The folder written holds trials.csv (one row per evaluated point and stage: parameter
 values, replications, mean and standard error), best.yaml (the whole scenario with the
@@ -34,7 +36,7 @@ from scipy import stats
 
 from sim.analysis.selection import SelectionResult
 from sim.config.scenario import Scenario
-from sim.config.variants import derive, raw
+from sim.config.variants import derive, get_path, raw
 from sim.errors import SimError
 from sim.simulation.runner import RunStopped
 from sim.store.atomic import mark, write_text
@@ -65,6 +67,8 @@ class Optimum:
     finalists: list[dict[str, float | int]]
     larger_is_better: bool
     evaluations: int
+    current: dict[str, float | int] = field(default_factory=dict)
+    gain: tuple[float, float, float] = (float("nan"),) * 3  # best - current: mean, 95 % low, high
     wall_seconds: float = 0.0
     folder: Path | None = field(default=None)
 
@@ -108,6 +112,9 @@ def optimize(scenario: Scenario, params: Sequence[Param], metric: str = "net_pro
         rows = _search(focused, params, metric, trials, larger, rows, workers, scheduler, after, folder)
         search = pd.DataFrame(rows)
         finalists = _distinct_best(search, params, larger)
+        current = {p.path: p.value(get_path(raw(focused), p.path)) for p in params}
+        if current not in finalists:
+            finalists.append(current)
         refined = evaluate(derive(focused, {"run.replications": replications * REFINE_FACTOR}, "refinement"),
                            params, [[f[p.path] for p in params] for f in finalists], metric, workers, scheduler,
                            after(trials * replications), len(rows))
@@ -115,16 +122,22 @@ def optimize(scenario: Scenario, params: Sequence[Param], metric: str = "net_pro
         if folder is None or isinstance(exc, SearchStopped):
             raise
         raise SearchStopped(folder, len(rows), trials, exc) from exc
-    refined_table = pd.DataFrame([_row(params, g, metric, i, "refine") for i, g in refined.groupby("point", sort=True)])
+    refined_table = pd.DataFrame([_row(params, g, metric, i, "current" if f == current else "refine")
+                                  for f, (i, g) in zip(finalists, refined.groupby("point", sort=True))])
     selection, winner = _confirm(focused, policy, params, finalists, refined_table, metric, larger, delta, alpha)
     best_rows = refined[refined["point"] == refined_table["point"].iloc[winner]][metric].to_numpy()
     mean, se = float(best_rows.mean()), float(best_rows.std(ddof=1) / np.sqrt(len(best_rows)))
-    half = float(stats.t.ppf(1 - alpha / 2, len(best_rows) - 1)) * se
+    t_value = float(stats.t.ppf(1 - alpha / 2, len(best_rows) - 1))
+    half = t_value * se
+    now = refined[refined["point"] == refined_table["point"].iloc[finalists.index(current)]][metric].to_numpy()
+    paired = best_rows - now  # the same replications: the same customers
+    gain_half = t_value * float(paired.std(ddof=1) / np.sqrt(len(paired)))
     trials_table = pd.concat([search, refined_table], ignore_index=True)
     result = Optimum(scenario=scenario, policy=policy, metric=metric, params=list(params), trials=trials_table,
                      best=finalists[winner], best_mean=mean, best_low=mean - half, best_high=mean + half,
                      selection=selection, finalists=finalists, larger_is_better=larger,
-                     evaluations=int(trials_table["replications"].sum()))
+                     evaluations=int(trials_table["replications"].sum()), current=current,
+                     gain=(float(paired.mean()), float(paired.mean()) - gain_half, float(paired.mean()) + gain_half))
     result.wall_seconds = time.perf_counter() - started
     if folder is not None:
         result.folder = complete_optimum(result, folder)
@@ -264,6 +277,7 @@ def complete_optimum(result: Optimum, folder: Path) -> Path:
                      "larger_is_better": result.larger_is_better, "params": manifest["settings"]["params"],
                      "best": result.best, "best_mean": result.best_mean,
                      "best_interval": [result.best_low, result.best_high], "evaluations": result.evaluations,
+                     "current": result.current, "gain_over_current": list(result.gain),
                      "wall_seconds": round(result.wall_seconds, 3)})
     if result.selection is not None:
         manifest["selection"] = {"alpha": result.selection.alpha, "delta": result.selection.delta,
