@@ -12,7 +12,7 @@ from sim.report.console import fmt, unsigned_zero
 
 def _table(columns: tuple[str, ...]) -> Table:
     """Inputs fold onto more lines when they must; numbers never split."""
-    view = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    view = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     view.add_column(columns[0], justify="left", overflow="fold")
     for name in columns[1:]:
         view.add_column(name, justify="right", no_wrap=True)
@@ -57,6 +57,6 @@ def print_sensitivity(out: Console, result) -> None:
     shape = f"{n} trajectories of {inputs + 1}" if morris else f"Saltelli's {n} x {inputs + 2}"
     out.print(f"{points:,} points ({shape}), {result.replications} replication"
               f"{'' if result.replications == 1 else 's'} each, seed {result.seed}: the same customers at "
-              f"every point; {result.wall_seconds:.1f} s.", highlight=False)
+              f"every point.", highlight=False)
     if result.folder is not None:
         out.print(f"Sensitivity folder: [bold]{result.folder}[/]", soft_wrap=True)
