@@ -12,6 +12,7 @@ import sim
 from cli import Scheduler, ScenarioFile, Seed, Workers, _Later, _option, _simulate, app, out, user_errors
 
 show_search = _Later("sim.report.console_search")
+show_optimum = _Later("sim.report.console_optimize")
 SearchParam = _option(list[str], "--param", help="PATH=LO:HI[:int] (repeat): a numeric scenario field and its "
                       "range, e.g. traffic.conversion=0.005:0.02; :int for whole numbers (a wave's day).")
 SearchPolicy = _option(Optional[str], "--policy", help="Policy studied (default: the first).")
@@ -43,3 +44,39 @@ def sensitivity(
             policy=policy, workers=workers, scheduler=scheduler, progress=update, results_dir=results),
             "writing tables and chart", "point")
     show_search.print_sensitivity(out, result)
+
+
+@app.command()
+def optimize(
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML file (not needed with --resume)."),
+    policy: SearchPolicy = None,
+    param: list[str] = typer.Option([], "--param", help="PATH=LO:HI[:int] (repeat): a numeric field of the "
+                                                        "scenario and its range; int for whole numbers."),
+    metric: str = typer.Option("net_profit", "--metric", help="Per-replication metric to optimise (maximised, "
+                                                              "or minimised where lower is better)."),
+    trials: int = typer.Option(30, "--trials", min=4, help="Points the search simulates."),
+    replications: int = typer.Option(5, "--replications", "-n", min=2, help="Replications per point (the "
+                                                                             "finalists get three times as many)."),
+    delta: Optional[float] = typer.Option(None, "--delta", min=0.0, help="Difference worth telling apart in the "
+                                          "final selection (default: the finalists' largest standard error)."),
+    seed: Seed = None, workers: Workers = None, scheduler: Scheduler = None,
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Finish an interrupted search folder "
+                                                                 "(*.incomplete)."),
+    results: SearchResults = Path("results"),
+) -> None:
+    """Search a policy's parameters for the best metric; confirm the winner with Kim-Nelson selection."""
+    from sim.studies.optimize import optimize as search, resume_optimize
+    from sim.studies.search import parse_params
+
+    with user_errors():
+        if (resume is None) == (scenario is None):
+            raise typer.BadParameter("give a scenario file with --param, or --resume with a search folder")
+        if resume is not None:
+            found = _simulate(resume.name, lambda update: resume_optimize(resume, workers, scheduler, update))
+        else:
+            spec = sim.load_scenario(scenario)
+            params = parse_params(param, spec)
+            found = _simulate(f"{spec.name} optimize", lambda update: search(
+                spec, params, metric, policy, trials, replications, seed, delta, workers=workers,
+                scheduler=scheduler, progress=update, results_dir=results))
+    show_optimum.print_optimum(out, found)

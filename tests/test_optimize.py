@@ -98,3 +98,27 @@ def test_an_interrupted_search_resumes_to_the_same_result(tmp_path):
     assert finished.best == whole.best and finished.best_mean == whole.best_mean
     assert finished.trials.drop(columns="point").equals(whole.trials.drop(columns="point"))
     assert not folder.exists() and finished.folder.is_dir()
+
+
+def test_the_command_line_searches_refuses_bad_ranges_and_resumes_only_a_search(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    scenario = tmp_path / "interior.yaml"
+    scenario.write_text(yaml.safe_dump(interior(3).model_dump(mode="json", by_alias=True)), encoding="utf-8")
+    runner = CliRunner()
+    done = runner.invoke(app, ["optimize", str(scenario), "--param", f"{PATH}=5:90", "--trials", "6", "-n", "3",
+                               "--results", str(tmp_path / "out")], env={"COLUMNS": "80"})
+    assert done.exit_code == 0, done.output
+    assert "Best for coupon on net_profit: discount =" in done.output and "current values" in done.output
+    assert all(len(line) <= 80 for line in done.output.splitlines() if "━" not in line)
+    for bad, message in (([f"{PATH}=90:5"], "LO < HI"), (["policies.coupon.nothing=1:2"], "no field"),
+                         ([], "at least one --param")):
+        args = sum((["--param", b] for b in bad), [])
+        refused = runner.invoke(app, ["optimize", str(scenario), *args, "--results", str(tmp_path / "no")])
+        assert refused.exit_code == 2 and message in refused.output, refused.output
+        assert not (tmp_path / "no").exists()
+    folder = next((tmp_path / "out").iterdir())
+    again = runner.invoke(app, ["optimize", "--resume", str(folder)])
+    assert again.exit_code == 2 and "not an interrupted optimize folder (it is complete)" in again.output

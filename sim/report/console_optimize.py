@@ -10,13 +10,14 @@ from rich.table import Table
 def print_optimum(out: Console, result) -> None:
     """The chosen values, the confirmation and the finalists (fits 80 columns)."""
     best = ", ".join(f"{path.split('.')[-1]} = {value:g}" for path, value in result.best.items())
-    out.print(f"Best for {result.policy} on {result.metric}: {best}", soft_wrap=True)
+    out.print(f"Best for {result.policy} on {result.metric}: {best}")
     out.print(f"  {result.metric} {result.best_mean:,.0f} (95 % interval {result.best_low:,.0f}.."
               f"{result.best_high:,.0f})")
     now = ", ".join(f"{path.split('.')[-1]} = {value:g}" for path, value in result.current.items())
     gain, low, high = result.gain
-    out.print(f"  against the current values ({now}): {gain:+,.0f} ({low:+,.0f}..{high:+,.0f}, paired)",
-              soft_wrap=True)
+    out.print(f"  against the current values ({now}): {gain:+,.0f} ({low:+,.0f}..{high:+,.0f}, paired)")
+    if low <= 0 <= high:
+        out.print("  the gain over the current values is within the noise: they are as good as any point found")
     sel = result.selection
     if sel is not None:
         tail = "; it stopped at its cap, so the guarantee does not hold" if sel.stopped_at_max else ""
@@ -34,5 +35,4 @@ def print_optimum(out: Console, result) -> None:
         view.add_row(*(f"{row[p.path]:g}" for p in result.params), str(int(row["replications"])),
                      f"{row['mean']:,.0f}", f"{row['se']:,.0f}", "current" if row["stage"] == "current" else "")
     out.print(view)
-    out.print(f"{result.evaluations:,} replications in {result.wall_seconds:.1f} s; folder: {result.folder}",
-              soft_wrap=True)
+    out.print(f"{result.evaluations:,} replications in {result.wall_seconds:.1f} s; folder: {result.folder}")
