@@ -53,6 +53,17 @@ def finish(folder: Path) -> None:
         writer(folder)
 
 
+def incomplete_folder(results_dir: Path, base: str) -> Path:
+    """A new, unused `results_dir/<base>-<time>.incomplete` path (numbered if the second is taken)."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    name, i = f"{base}-{stamp}", 1
+    while (results_dir / name).exists() or (results_dir / f"{name}{INCOMPLETE}").exists():
+        i += 1
+        name = f"{base}-{stamp}-{i}"
+    return results_dir / f"{name}{INCOMPLETE}"
+
+
 class RunFolderError(SimError):
     """A run folder cannot be written, or a folder given to --resume is not a resumable run."""
 
@@ -83,13 +94,7 @@ class RunFolder:
     def _create(cls, results_dir: Path, scenario: Scenario, sweep: dict, manifest: dict) -> RunFolder:
         if results_dir.exists() and not results_dir.is_dir():
             raise NotADirectoryError(20, "it is a file, not a folder")
-        results_dir.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        name, i = f"{scenario.name}-{stamp}", 1
-        while (results_dir / name).exists() or (results_dir / f"{name}{INCOMPLETE}").exists():
-            i += 1
-            name = f"{scenario.name}-{stamp}-{i}"
-        folder = cls(results_dir / f"{name}{INCOMPLETE}")
+        folder = cls(incomplete_folder(results_dir, scenario.name))
         (folder.path / "parts").mkdir(parents=True)
         raw = scenario.model_dump(mode="json", by_alias=True, exclude_none=False)
         raw["sweep"] = sweep

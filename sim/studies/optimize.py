@@ -26,7 +26,6 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +39,7 @@ from sim.config.variants import derive, get_path, raw
 from sim.errors import SimError
 from sim.simulation.runner import RunStopped
 from sim.store.atomic import mark, write_text
-from sim.store.run_folder import INCOMPLETE, finish
+from sim.store.run_folder import INCOMPLETE, finish, incomplete_folder
 from sim.studies.experiment import select_best
 from sim.studies.search import Param, Progress, check_metric, evaluate, focus
 from sim.studies.comparison import lower_is_better
@@ -228,13 +227,7 @@ def _confirm(focused: Scenario, policy: str, params, finalists: list[dict], refi
 
 def _start_folder(results_dir: Path, scenario: Scenario, settings: dict) -> Path:
     """A new `<scenario>-optimize-<time>.incomplete/` with the scenario and the search's settings."""
-    results_dir.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    name, i = f"{scenario.name}-optimize-{stamp}", 1
-    while (results_dir / name).exists() or (results_dir / f"{name}{INCOMPLETE}").exists():
-        i += 1
-        name = f"{scenario.name}-optimize-{stamp}-{i}"
-    folder = results_dir / f"{name}{INCOMPLETE}"
+    folder = incomplete_folder(results_dir, f"{scenario.name}-optimize")
     folder.mkdir()
     mark(folder, "optimize")
     write_text(folder / "scenario.yaml", yaml.safe_dump(raw(scenario), sort_keys=False, allow_unicode=True))
