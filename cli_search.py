@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 import sim
-from cli import Scheduler, ScenarioFile, Seed, Workers, _Later, _option, _simulate, app, out, user_errors
+from cli import Scheduler, Seed, Workers, _Later, _option, _simulate, app, out, user_errors
 
 show_search = _Later("sim.report.console_search")
 show_optimum = _Later("sim.report.console_optimize")
@@ -24,25 +24,41 @@ SearchResults = _option(Path, "--results", help="Folder that receives the study'
 
 @app.command()
 def sensitivity(
-    scenario: ScenarioFile,
-    policy: SearchPolicy = None, param: SearchParam = ..., metric: SearchMetric = ...,
-    method: str = typer.Option(..., "--method", help="morris (elementary effects: cheap screening) or sobol "
-                               "(shares of variance, with interactions; more points)."),
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML file (not needed with --resume)."),
+    policy: SearchPolicy = None, param: SearchParam = [], metric: SearchMetric = None,
+    method: Optional[str] = typer.Option(None, "--method", help="morris (elementary effects: cheap screening) or "
+                                         "sobol (shares of variance, with interactions; more points)."),
     samples: Optional[int] = typer.Option(None, "--samples", help="Morris trajectories (default 10) or Sobol N "
                                           "(default 64, best a power of 2). Points simulated: N x (inputs + 1) "
                                           "for Morris, N x (inputs + 2) for Sobol."),
     seed: Seed = None, replications: PointReplications = None, workers: Workers = None, scheduler: Scheduler = None,
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Finish an interrupted sensitivity folder "
+                                                                 "(*.incomplete)."),
     results: SearchResults = Path("results"),
 ) -> None:
     """Which inputs drive a policy's result over their ranges: Morris or Sobol indices (SALib)."""
-    from sim.studies.global_sensitivity import sensitivity as study
+    from sim.studies.global_sensitivity import read_interrupted, resume_sensitivity, sensitivity as study
 
     with user_errors():
-        spec = sim.load_scenario(scenario)
-        result = _simulate(f"{spec.name} sensitivity", lambda update: study(
-            spec, param, metric=metric, method=method, samples=samples, seed=seed, replications=replications,
-            policy=policy, workers=workers, scheduler=scheduler, progress=update, results_dir=results),
-            "writing tables and chart", "point")
+        if resume is not None:
+            if scenario is not None or param or metric or method or policy or samples or seed is not None \
+                    or replications:
+                raise typer.BadParameter("--resume takes the study's settings from its folder; give only "
+                                         "--workers or --scheduler with it")
+            read_interrupted(resume)  # a clear error before any progress bar
+            result = _simulate(resume.name, lambda update: resume_sensitivity(
+                resume, workers, scheduler, update), "writing tables and chart", "point")
+        else:
+            missing = [flag for flag, given in (("SCENARIO", scenario), ("--param", param), ("--metric", metric),
+                                                ("--method", method)) if not given]
+            if missing:
+                raise typer.BadParameter(f"missing {', '.join(missing)}: give a scenario file with --param, "
+                                         "--metric and --method, or --resume with a sensitivity folder")
+            spec = sim.load_scenario(scenario)
+            result = _simulate(f"{spec.name} sensitivity", lambda update: study(
+                spec, param, metric=metric, method=method, samples=samples, seed=seed, replications=replications,
+                policy=policy, workers=workers, scheduler=scheduler, progress=update, results_dir=results),
+                "writing tables and chart", "point")
     show_search.print_sensitivity(out, result)
 
 

@@ -119,3 +119,43 @@ def test_the_command_writes_the_folder_and_prints_the_indices(tmp_path):
     assert {key: manifest[key] for key in expected} == expected and manifest["wall_seconds"] > 0
     assert "9 points" in got.output and str(folder) in got.output.replace("\n", "")
     assert max(len(line) for line in got.output.splitlines() if str(folder) not in line) <= 80  # a path may not fold
+
+
+def test_an_interrupted_study_resumes_to_the_same_indices_and_points(small, tmp_path, monkeypatch):
+    monkeypatch.setattr(gs, "BATCH", 4)
+    settings = dict(metric="net_profit", method="sobol", samples=4, replications=2, seed=7)  # 16 points
+    whole = gs.sensitivity(small, [DRIVER, NULL], results_dir=tmp_path / "a", **settings)
+
+    def interrupt(done, total):
+        if done >= 6:  # in the second batch of four points
+            raise KeyboardInterrupt
+
+    with pytest.raises(gs.SensitivityStopped) as stopped:
+        gs.sensitivity(small, [DRIVER, NULL], results_dir=tmp_path / "b", progress=interrupt, **settings)
+    folder = stopped.value.folder
+    assert stopped.value.interrupted and folder.name.endswith(".incomplete")
+    assert f"sim sensitivity --resume {folder}" in str(stopped.value)
+    assert len(pd.read_csv(folder / "points.csv")) == 4
+    simulated, evaluate = [], gs.evaluate
+    monkeypatch.setattr(gs, "evaluate", lambda scenario, params, points, *rest: simulated.append(len(points))
+                        or evaluate(scenario, params, points, *rest))
+    finished = gs.resume_sensitivity(folder)
+    assert simulated == [4, 4, 4]  # only the points not saved
+    pd.testing.assert_frame_equal(finished.indices, whole.indices, check_exact=True)
+    pd.testing.assert_frame_equal(finished.points, whole.points, check_exact=True)
+    assert not folder.exists() and finished.folder == folder.with_name(folder.name.removesuffix(".incomplete"))
+    assert {p.name for p in finished.folder.iterdir()} == {p.name for p in whole.folder.iterdir()}
+    assert pd.read_csv(finished.folder / "sensitivity.csv").equals(pd.read_csv(whole.folder / "sensitivity.csv"))
+
+
+def test_resume_refuses_a_complete_folder_and_anything_else(tmp_path):
+    got, results = _cli(tmp_path, "--param", DRIVER, "--metric", "net_profit", "--method", "morris",
+                        "--samples", "2", "-n", "1")
+    assert got.exit_code == 0, got.output
+    (folder,) = results.iterdir()
+    for target, message in ((folder, "not an interrupted sensitivity folder (it is complete)"),
+                            (tmp_path, "not an interrupted sensitivity folder")):
+        again = CliRunner().invoke(app, ["sensitivity", "--resume", str(target)], env={"COLUMNS": "200"})
+        assert again.exit_code == 2 and message in again.output and "Traceback" not in again.output, again.output
+    both = CliRunner().invoke(app, ["sensitivity", "--resume", str(folder), "--metric", "gmv"])
+    assert both.exit_code == 2 and "--resume takes the study's settings" in both.output

@@ -13,12 +13,16 @@ input moves over its whole range together with the others:
 
 The core (`design`, `analyse`, `study`) works on any function of a sample matrix; `sensitivity`
 applies it to a scenario, simulating each point for a few replications with the same seed
-(common random numbers) and taking the mean of the metric.
+(common random numbers) and taking the mean of the metric. The points are simulated in
+batches saved as they finish, so `resume_sensitivity` completes an interrupted study with the
+same result.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,8 +36,9 @@ import yaml
 from sim.config.scenario import Scenario
 from sim.config.variants import raw
 from sim.errors import SimError
-from sim.store.atomic import atomic_folder
-from sim.store.run_folder import finish
+from sim.simulation.runner import RunStopped
+from sim.store.atomic import write_text
+from sim.store.run_folder import INCOMPLETE, finish
 from sim.studies.search import Param, check_metric, evaluate, focus, parse_params
 
 METHODS = ("morris", "sobol")
@@ -42,6 +47,7 @@ LEVELS = 4  # Morris grid levels; a step is LEVELS / (2 (LEVELS - 1)) = 2/3 of a
 CONF_LEVEL = 0.95
 COLUMNS = {"morris": ("mu_star", "mu_star_conf", "sigma"), "sobol": ("S1", "S1_conf", "ST", "ST_conf")}
 RANKED_BY = {"morris": "mu_star", "sobol": "ST"}
+BATCH = 32  # points simulated between two saves of points.csv
 Outputs = Callable[[np.ndarray], np.ndarray]
 
 
@@ -132,69 +138,182 @@ class Sensitivity:
         return self.scenario.run.replications
 
     def manifest(self) -> dict:
-        return {"scenario": self.scenario.name, "study": "sensitivity", "policy": self.policy,
-                "metric": self.metric, "method": self.method, "samples": self.samples, "seed": self.seed,
-                "replications": self.replications, "points": len(self.points),
-                "params": [{"path": p.path, "low": p.low, "high": p.high, "integer": p.integer} for p in self.params],
-                "wall_seconds": round(self.wall_seconds, 3)}
+        return {"scenario": self.scenario.name, "study": "sensitivity", "status": "complete",
+                **settings(self.scenario, self.policy, self.params, self.metric, self.method, self.samples),
+                "points": len(self.points), "wall_seconds": round(self.wall_seconds, 3)}
 
     def write(self, results_dir: str | Path = "results") -> Path:
-        """Write <results_dir>/<scenario>-sensitivity-<time>/ whole; its chart is drawn as it is finished."""
-        base = Path(results_dir) / f"{self.scenario.name}-sensitivity-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-        final, i = base, 1
-        while final.exists():  # two studies within a second
-            i += 1
-            final = base.with_name(f"{base.name}-{i}")
-        with atomic_folder(final) as tmp:
-            self.indices.to_csv(tmp / "sensitivity.csv", index=False)
-            self.points.to_csv(tmp / "points.csv", index=False)
-            (tmp / "scenario.yaml").write_text(yaml.safe_dump(raw(self.scenario), sort_keys=False,
-                                                              allow_unicode=True), encoding="utf-8")
-            (tmp / "manifest.json").write_text(json.dumps(self.manifest(), indent=2) + "\n", encoding="utf-8")
-            finish(tmp)  # draws sensitivity.png (sim.report.study_charts)
-        self.folder = final
+        """Write <results_dir>/<scenario>-sensitivity-<time>/, named so only once it is whole."""
+        self.folder = self.complete(start_folder(Path(results_dir), self.scenario, settings(
+            self.scenario, self.policy, self.params, self.metric, self.method, self.samples)))
+        return self.folder
+
+    def complete(self, folder: Path) -> Path:
+        """Write the tables and manifest into an incomplete folder, draw its chart, drop the suffix."""
+        write_text(folder / "sensitivity.csv", self.indices.to_csv(index=False))
+        write_text(folder / "points.csv", self.points.to_csv(index=False))
+        write_text(folder / "manifest.json", json.dumps(self.manifest(), indent=2) + "\n")
+        finish(folder)  # draws sensitivity.png (sim.report.study_charts)
+        final = folder.with_name(folder.name.removesuffix(INCOMPLETE))
+        os.replace(folder, final)
         return final
+
+
+class SensitivityStopped(RunStopped):
+    """A study stopped before the end; its finished points are saved for `sim sensitivity --resume`."""
+
+    def __init__(self, folder: Path, done: int, total: int, cause: BaseException):
+        super().__init__(folder, done, total, cause)
+        why = "interrupted" if self.interrupted else str(cause)
+        self.args = (f"sensitivity stopped ({why}); {done} of {total} points are saved in {folder}; "
+                     f"finish it with: sim sensitivity --resume {folder}",)
 
 
 def sensitivity(scenario: Scenario, params: Sequence[str | Param], metric: str = "net_profit",
                 method: str = "morris", samples: int | None = None, seed: int | None = None,
                 replications: int | None = None, policy: str | None = None, workers: int | None = 1,
                 scheduler: str | None = None, progress: Callable[[int, int], None] | None = None,
-                results_dir: str | Path | None = "results") -> Sensitivity:
+                results_dir: str | Path | None = "results",
+                _resumed: tuple[Path, pd.DataFrame | None] | None = None) -> Sensitivity:
     """Morris or Sobol indices of `metric` (per replication, averaged over `replications`) of
     one policy (default: the first) over the ranges of `params` (`PATH=LO:HI[:int]` or Param).
 
     samples: Morris trajectories or Sobol N (default 10 or 64); seed (default run.seed) seeds
-    the simulation and SALib. progress(done, total) counts points. Writes the folder unless
-    `results_dir` is None. Every input is checked before anything runs (SimError).
+    the simulation and SALib. progress(done, total) counts points. Every input is checked
+    before anything runs (SimError). Unless `results_dir` is None the folder is
+    `<scenario>-sensitivity-<time>.incomplete/` while the points are simulated, with every
+    finished batch in points.csv, so `resume_sensitivity` can finish it after an interruption.
     """
     started = time.perf_counter()
     samples = check_method(method, samples)
     check_metric(metric)
     focused, name = focus(scenario, policy, replications, seed)
     chosen = parse_params([p if isinstance(p, str) else as_text(p) for p in params], focused)
-    if results_dir is not None:
-        check_results_dir(Path(results_dir))
-    reps = focused.run.replications
+    space = problem([p.path for p in chosen], [(p.low, p.high) for p in chosen])
     total = point_count(method, len(chosen), samples)
-    rows: list[pd.DataFrame] = []
+    folder, saved = _resumed if _resumed else (None, None)
+    tables = [] if saved is None or saved.empty else [saved]
+    if saved is not None:
+        _check_saved(saved, chosen, design(method, space, samples, rngs(focused.run.seed)[0]), folder)
+    elif results_dir is not None:
+        check_results_dir(Path(results_dir))
+        folder = start_folder(Path(results_dir), focused, settings(focused, name, chosen, metric, method, samples))
 
     def outputs(x: np.ndarray) -> np.ndarray:
-        counted = None if progress is None else (lambda done, _all: progress(done // reps, total))
-        try:
-            table = evaluate(focused, chosen, x.tolist(), metric, workers, scheduler, counted)
-        except KeyError:
-            raise SimError(f"--metric {metric}: not recorded for this scenario (is its feature enabled?)") from None
-        rows.append(table)
-        return table.groupby("point")[metric].mean().reindex(range(len(x))).to_numpy()
+        return _simulate(focused, chosen, x, metric, tables, folder, workers, scheduler, progress)["mean"].to_numpy()
 
-    space = problem([p.path for p in chosen], [(p.low, p.high) for p in chosen])
-    indices, _, _ = study(method, space, outputs, samples, focused.run.seed)
-    result = Sensitivity(focused, name, metric, method, samples, chosen, indices, point_table(rows[0], chosen, metric))
+    try:
+        indices, _, _ = study(method, space, outputs, samples, focused.run.seed)
+    except KeyError:  # from evaluate: every batch records the same metrics, so nothing is saved
+        if folder is not None and _resumed is None:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise SimError(f"--metric {metric}: not recorded for this scenario (is its feature enabled?)") from None
+    except (KeyboardInterrupt, SimError) as exc:
+        if folder is None:
+            raise
+        raise SensitivityStopped(folder, sum(len(t) for t in tables), total, exc) from exc
+    result = Sensitivity(focused, name, metric, method, samples, chosen, indices, pd.concat(tables, ignore_index=True))
     result.wall_seconds = time.perf_counter() - started
-    if results_dir is not None:
-        result.write(results_dir)
+    if folder is not None:
+        try:
+            result.folder = result.complete(folder)
+        except (KeyboardInterrupt, SimError) as exc:
+            raise SensitivityStopped(folder, total, total, exc) from exc
     return result
+
+
+def _simulate(focused: Scenario, params: Sequence[Param], x: np.ndarray, metric: str, tables: list[pd.DataFrame],
+              folder: Path | None, workers, scheduler, progress) -> pd.DataFrame:
+    """The point table of design `x`: the points in `tables` kept, the rest simulated BATCH at a time.
+
+    Points are simulated in the design's order, so those saved are always its first rows;
+    each batch is appended to `tables` and to the folder's points.csv as soon as it is done.
+    """
+    reps, total = focused.run.replications, len(x)
+    done = sum(len(t) for t in tables)
+    while done < total:
+        batch = x[done:done + BATCH]
+        counted = None if progress is None else (lambda k, _all, at=done: progress(at + k // reps, total))
+        table = evaluate(focused, params, batch.tolist(), metric, workers, scheduler, counted, done)
+        tables.append(point_table(table, params, metric))
+        done += len(batch)
+        if folder is not None:
+            write_text(folder / "points.csv", pd.concat(tables, ignore_index=True).to_csv(index=False))
+    return pd.concat(tables, ignore_index=True)
+
+
+def settings(scenario: Scenario, policy: str, params: Sequence[Param], metric: str, method: str,
+             samples: int) -> dict:
+    """What re-creates a study's design and simulations: saved in its manifest."""
+    return {"policy": policy, "metric": metric, "method": method, "samples": samples,
+            "seed": scenario.run.seed, "replications": scenario.run.replications,
+            "params": [{"path": p.path, "low": p.low, "high": p.high, "integer": p.integer} for p in params]}
+
+
+def start_folder(results_dir: Path, scenario: Scenario, chosen: dict) -> Path:
+    """A new `<scenario>-sensitivity-<time>.incomplete/` with the scenario and the study's settings."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    name, i = f"{scenario.name}-sensitivity-{stamp}", 1
+    while (results_dir / name).exists() or (results_dir / f"{name}{INCOMPLETE}").exists():
+        i += 1  # two studies within a second
+        name = f"{scenario.name}-sensitivity-{stamp}-{i}"
+    folder = results_dir / f"{name}{INCOMPLETE}"
+    folder.mkdir()
+    write_text(folder / "scenario.yaml", yaml.safe_dump(raw(scenario), sort_keys=False, allow_unicode=True))
+    write_text(folder / "manifest.json", json.dumps({"scenario": scenario.name, "study": "sensitivity",
+                                                      "status": "incomplete", "settings": chosen}, indent=2) + "\n")
+    return folder
+
+
+def read_interrupted(folder: str | Path) -> tuple[Scenario, dict]:
+    """The scenario and settings of an interrupted study's folder; SimError if it is not one."""
+    from sim.config.loader import scenario_from_dict
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SimError(f"{folder}: no such folder")
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        text = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        raise SimError(f"{folder}: not an interrupted sensitivity folder (no readable manifest.json and "
+                       "scenario.yaml)") from None
+    manifest = manifest if isinstance(manifest, dict) else {}
+    renamed = not folder.name.endswith(INCOMPLETE)  # a complete manifest in a .incomplete folder: stopped at the end
+    if manifest.get("study") != "sensitivity" or manifest.get("status") not in ("incomplete", "complete") \
+            or manifest.get("status") == "complete" and renamed:
+        raise SimError(f"{folder}: not an interrupted sensitivity folder"
+                       + (" (it is complete)" if manifest.get("status") == "complete" else ""))
+    chosen = manifest.get("settings", manifest)  # a complete manifest holds the settings at its top
+    return scenario_from_dict(text, source=folder / "scenario.yaml"), chosen
+
+
+def resume_sensitivity(folder: str | Path, workers: int | None = 1, scheduler: str | None = None,
+                       progress: Callable[[int, int], None] | None = None) -> Sensitivity:
+    """Finish an interrupted study: the same design from its saved settings, only the missing points simulated."""
+    folder = Path(folder)
+    scenario, chosen = read_interrupted(folder)
+    saved = folder / "points.csv"
+    try:
+        params = [Param(**p) for p in chosen["params"]]
+        args = [chosen[key] for key in ("metric", "method", "samples", "seed", "replications", "policy")]
+        points = pd.read_csv(saved) if saved.is_file() else None
+    except (KeyError, TypeError, ValueError, pd.errors.ParserError):
+        raise SimError(f"{folder}: its manifest.json or points.csv is damaged; it cannot be resumed") from None
+    return sensitivity(scenario, params, *args, workers=workers, scheduler=scheduler, progress=progress,
+                       results_dir=None, _resumed=(folder, points))
+
+
+def _check_saved(saved: pd.DataFrame, params: Sequence[Param], x: np.ndarray, folder: Path) -> None:
+    """SimError unless the saved points are the first points of the design the settings give."""
+    columns = [p.path for p in params]
+    ok = len(saved) <= len(x) and set(columns) <= set(saved.columns)
+    if ok and len(saved):
+        expected = np.array([[p.value(v) for p, v in zip(params, row)] for row in x[:len(saved)]], dtype=float)
+        ok = np.allclose(saved[columns].to_numpy(dtype=float), expected, rtol=1e-12, atol=0)
+    if not ok:
+        raise SimError(f"{folder}: its points.csv does not match the settings in its manifest.json")
 
 
 def point_table(table: pd.DataFrame, params: Sequence[Param], metric: str) -> pd.DataFrame:
