@@ -27,15 +27,17 @@ from sim.simulation.sweep import Point
 class RunStopped(SimError):
     """A run stopped before the end (interrupted, a replication failed twice, a lost cluster).
 
-    Its finished replications are saved in `folder`, which `resume` completes.
+    Its finished work is saved in `folder`, which `resume` completes; studies that resume
+    the same way (a search, a sensitivity study) name their command and what they count.
     """
 
-    def __init__(self, folder: Path, done: int, total: int, cause: BaseException):
+    def __init__(self, folder: Path, done: int, total: int, cause: BaseException, command: str = "run",
+                 counted: str = "replications"):
         self.folder, self.done, self.total = folder, done, total
         self.interrupted = isinstance(cause, KeyboardInterrupt)
         why = "interrupted" if self.interrupted else str(cause)
-        super().__init__(f"run stopped ({why}); {done} of {total} replications are saved in {folder}; "
-                         f"finish it with: sim run --resume {folder}")
+        super().__init__(f"{command} stopped ({why}); {done} of {total} {counted} are saved in {folder}; "
+                         f"finish it with: sim {command} --resume {folder}")
 
 
 class Sink(Protocol):

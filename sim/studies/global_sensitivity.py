@@ -163,10 +163,7 @@ class SensitivityStopped(RunStopped):
     """A study stopped before the end; its finished points are saved for `sim sensitivity --resume`."""
 
     def __init__(self, folder: Path, done: int, total: int, cause: BaseException):
-        super().__init__(folder, done, total, cause)
-        why = "interrupted" if self.interrupted else str(cause)
-        self.args = (f"sensitivity stopped ({why}); {done} of {total} points are saved in {folder}; "
-                     f"finish it with: sim sensitivity --resume {folder}",)
+        super().__init__(folder, done, total, cause, "sensitivity", "points")
 
 
 def sensitivity(scenario: Scenario, params: Sequence[str | Param], metric: str = "net_profit",

@@ -147,10 +147,7 @@ class SearchStopped(RunStopped):
     """A search stopped before the end; its finished points are saved for `sim optimize --resume`."""
 
     def __init__(self, folder: Path, done: int, total: int, cause: BaseException):
-        super().__init__(folder, done, total, cause)
-        why = "interrupted" if self.interrupted else str(cause)
-        self.args = (f"search stopped ({why}); {done} of {total} points are saved in {folder}; "
-                     f"finish it with: sim optimize --resume {folder}",)
+        super().__init__(folder, done, total, cause, "optimize", "points")
 
 
 def _search(focused: Scenario, params: Sequence[Param], metric: str, trials: int, larger: bool, rows: list[dict],
