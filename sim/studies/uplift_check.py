@@ -34,7 +34,7 @@ from sim.model.calendar import Calendar
 from sim.model.measures import order_table
 from sim.simulation.replication import change_hours, draw_world, play
 from sim.studies.comparison import InputError, default_control
-from sim.uplift.fit import _fit_all
+from sim.uplift.fit import fit_table
 from sim.uplift.table import CampaignTable
 from sim.vocabulary import SEGMENTS
 
@@ -98,7 +98,7 @@ def score_uplift(scenario: Scenario, replication: int = 0, seed: int | None = No
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        model = _fit_all(table, control, ["gmv"], method, 0.3, bootstrap, seed, None)
+        model = fit_table(table, method, 0.3, bootstrap, seed)
         X = model.encoding.transform(features[scored].reset_index(drop=True))
         predicted = model.response(policy, "gmv").model.uplift(X)
     margin = float(np.mean(variant.margin_by_category()))

@@ -20,7 +20,8 @@ from sim.errors import SimError
 from sim.uplift.diagnostics import Validation, validate
 from sim.uplift.encoding import Encoding, learn_encoding
 from sim.uplift.learners import METHODS, UpliftModel, fit_uplift
-from sim.uplift.table import read_campaign
+from sim.uplift.curves import qini_coefficient
+from sim.uplift.table import CampaignTable, read_campaign
 
 Progress = Callable[[int, int], None]
 
@@ -83,56 +84,66 @@ def fit_response(export: str | Path, *, arm: str, control: str, outcomes: Sequen
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):  # small trees: threads cost more than they give, far more on a busy machine
-        return _fit_all(table, control, outcomes, method, validation_share, bootstrap, seed, progress)
+        return fit_table(table, method, validation_share, bootstrap, seed, progress)
 
 
-def _fit_all(table, control: str, outcomes: Sequence[str], method: str, validation_share: float,
-             bootstrap: int, seed: int, progress: Progress | None) -> ResponseModel:
+def fit_table(table: CampaignTable, method: str = "auto", validation_share: float = 0.3, bootstrap: int = 30,
+              seed: int = 0, progress: Progress | None = None) -> ResponseModel:
+    """Fit every arm and outcome of a checked campaign table (see module); `fit_response` reads one first."""
     enc = learn_encoding(table.features)
     X = enc.transform(table.features)
     rng = np.random.default_rng(seed)
     held = _validation_rows(table.arm, validation_share, rng)
     methods = list(METHODS) if method == "auto" else [method]
-    total = len(table.arms) * len(outcomes) * (len(methods) + 1 + bootstrap)
-    done = 0
+    steps = _Steps(progress, len(table.arms) * len(table.kinds) * (len(methods) + 1 + bootstrap))
     responses = {}
-    for a_index, a in enumerate(table.arms):
-        rows = np.flatnonzero((table.arm == a) | (table.arm == control))
-        treated = table.arm[rows] == a
-        train, valid = rows[~held[rows]], rows[held[rows]]
-        for o_index, outcome in enumerate(outcomes):
-            y = table.outcomes[outcome].to_numpy()
-            kind = table.kinds[outcome]
+    for a_index, arm in enumerate(table.arms):
+        rows = np.flatnonzero((table.arm == arm) | (table.arm == table.control))
+        for o_index, outcome in enumerate(table.kinds):
             key = int(np.random.SeedSequence([seed, a_index, o_index]).generate_state(1)[0] % 2**31)
-            tr, va = ~held[rows], held[rows]
-            scores, fitted = {}, {}
-            for m in methods:
-                fitted[m] = fit_uplift(m, kind, X[train], y[train], treated[tr], seed=key)
-                scores[m] = float(_qini(fitted[m], X[valid], y[valid], treated[va]))
-                done += 1
-                _tick(progress, done, total)
-            chosen = max(methods, key=lambda m: (np.nan_to_num(scores[m], nan=-np.inf), -methods.index(m)))
-            check = validate(fitted[chosen], X[valid], y[valid], treated[va], enc.groups(), key, scores)
-            model = fit_uplift(chosen, kind, X[rows], y[rows], treated, seed=key)
-            done += 1
-            _tick(progress, done, total)
-            refits = []
-            for b in range(bootstrap):
-                pick = _resample_rows(rng, rows, treated)
-                refits.append(fit_uplift(chosen, kind, X[pick], y[pick], table.arm[pick] == a, seed=key + b + 1))
-                done += 1
-                _tick(progress, done, total)
-            responses[(a, outcome)] = ArmResponse(a, outcome, kind, chosen, model, refits, check)
+            responses[(arm, outcome)] = _fit_arm(table, X, enc, arm, outcome, rows, held[rows], methods,
+                                                 bootstrap, key, rng, steps)
     counts = {str(k): int(v) for k, v in zip(*np.unique(table.arm, return_counts=True))}
-    return ResponseModel(source=str(table.path), sha256=table.sha256, arm_column=table.arm_column, control=control,
-                         arms=table.arms, outcomes=dict(table.kinds), encoding=enc, responses=responses,
-                         customers=counts, seed=seed, validation_share=validation_share, method=method)
+    return ResponseModel(source=str(table.path), sha256=table.sha256, arm_column=table.arm_column,
+                         control=table.control, arms=table.arms, outcomes=dict(table.kinds), encoding=enc,
+                         responses=responses, customers=counts, seed=seed, validation_share=validation_share,
+                         method=method)
 
 
-def _qini(model: UpliftModel, X: np.ndarray, y: np.ndarray, treated: np.ndarray) -> float:
-    from sim.uplift.curves import qini_coefficient
+def _fit_arm(table: CampaignTable, X: np.ndarray, enc: Encoding, arm: str, outcome: str, rows: np.ndarray,
+             held: np.ndarray, methods: list[str], bootstrap: int, key: int, rng: np.random.Generator,
+             steps: _Steps) -> ArmResponse:
+    """One arm and outcome: candidates scored on the validation rows, the kept one refitted and resampled."""
+    y, kind = table.outcomes[outcome].to_numpy(), table.kinds[outcome]
+    treated = table.arm[rows] == arm
+    train, valid = rows[~held], rows[held]
+    scores, fitted = {}, {}
+    for m in methods:
+        fitted[m] = fit_uplift(m, kind, X[train], y[train], treated[~held], seed=key)
+        scores[m] = qini_coefficient(y[valid], treated[held], fitted[m].uplift(X[valid]))
+        steps.tick()
+    chosen = max(methods, key=lambda m: (np.nan_to_num(scores[m], nan=-np.inf), -methods.index(m)))
+    check = validate(fitted[chosen], X[valid], y[valid], treated[held], enc.groups(), key, scores)
+    model = fit_uplift(chosen, kind, X[rows], y[rows], treated, seed=key)
+    steps.tick()
+    refits = []
+    for b in range(bootstrap):
+        pick = _resample_rows(rng, rows, treated)
+        refits.append(fit_uplift(chosen, kind, X[pick], y[pick], table.arm[pick] == arm, seed=key + b + 1))
+        steps.tick()
+    return ArmResponse(arm, outcome, kind, chosen, model, refits, check)
 
-    return qini_coefficient(y, treated, model.uplift(X))
+
+class _Steps:
+    """Counts fits done for a progress callback."""
+
+    def __init__(self, progress: Progress | None, total: int):
+        self.progress, self.total, self.done = progress, total, 0
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, self.total)
 
 
 def _validation_rows(arm: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
@@ -148,9 +159,3 @@ def _resample_rows(rng: np.random.Generator, rows: np.ndarray, treated: np.ndarr
     """A bootstrap resample of `rows` with each arm's size kept."""
     return np.concatenate([rng.choice(rows[treated], size=int(treated.sum())),
                            rng.choice(rows[~treated], size=int((~treated).sum()))])
-
-
-def _tick(progress: Progress | None, done: int, total: int) -> None:
-    if progress is not None:
-        progress(done, total)
-
