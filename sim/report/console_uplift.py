@@ -23,6 +23,11 @@ def _num(value: float, digits: int = 3) -> str:
     return "0" if float(text) == 0 else text
 
 
+def _share(value: float) -> str:
+    """A Qini coefficient to two decimals; '-' where it is undefined (an outcome that never varied)."""
+    return "-" if value != value else f"{value:.2f}"
+
+
 def print_fit(out: Console, model, folder: Path, seconds: float) -> None:
     """The validation figures of every arm and outcome, and where the model went."""
     for arm in model.arms:
@@ -33,7 +38,7 @@ def print_fit(out: Console, model, folder: Path, seconds: float) -> None:
             r = model.responses[(arm, outcome)]
             v = r.validation
             table.add_row(outcome, r.method, _num(v.observed_lift, 2), f"{1.96 * v.observed_lift_se:.1g}",
-                          _num(v.predicted_lift, 2), f"{v.qini:.2f}", f"{v.qini_low:.2f}..{v.qini_high:.2f}")
+                          _num(v.predicted_lift, 2), _share(v.qini), f"{_share(v.qini_low)}..{_share(v.qini_high)}")
         out.print(table)
     out.print("lift: treated minus control mean (95 % margin); pred.: mean predicted uplift; Qini: 0 = "
               "random ranking, 1 = perfect. Curves and deciles: report.html.", style="dim")
