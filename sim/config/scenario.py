@@ -15,6 +15,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 from sim.config.base import Section
 
 from sim.config.channels import DEFAULT_CHANNELS, Channel
+from sim.config.competition import Competition
 from sim.config.marketing import Policy
 from sim.config.operations import Operations
 from sim.config.presale import Presale
@@ -296,6 +297,7 @@ class Scenario(_Model):
     policies: dict[str, Policy] = Field(default_factory=lambda: {"baseline": Policy()})
     operations: Operations = Field(default_factory=Operations)
     presale: Presale = Field(default_factory=Presale)
+    competition: Competition = Field(default_factory=Competition)
     run: Run = Field(default_factory=Run)
     sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
         default_factory=dict, description="field path -> values to try; the run covers their grid")
@@ -336,6 +338,11 @@ class Scenario(_Model):
     def _policies_fit_calendar(self) -> Scenario:
         for name, policy in self.policies.items():
             policy.check_against(self, name)
+        outside = sorted(d for d in self.competition.intensity
+                         if not self.calendar.start_day <= d <= self.calendar.end_day)
+        if outside:
+            raise ValueError(f"competition.intensity: day(s) {outside} lie outside the calendar "
+                             f"{self.calendar.start_day}..{self.calendar.end_day}")
         if self.presale.enabled and self.presale.start_day < self.calendar.start_day:
             raise ValueError(f"presale.start_day {self.presale.start_day} lies before calendar.start_day "
                              f"{self.calendar.start_day}: the pre-sale must be part of the calendar")

@@ -7,7 +7,8 @@ lambda_i * boost_i * (G(t1) - G(t0)), and order times inside the interval are dr
 inverting G. That is what lets the engine draw a whole population at once between two
 changes, with the day-0 hourly surge included exactly.
 
-In the pre-heat (`traffic.preheat_days` before day 0) shoppers buy at `preheat_multiplier`
+Competitors' promotions (`competition`) lower new visitors and their conversion on the days
+named. In the pre-heat (`traffic.preheat_days` before day 0) shoppers buy at `preheat_multiplier`
 of their rate because they wait for the sale. The intensity they withhold, (1 - multiplier)
 of an ordinary day, is integrated into a second clock W; the engine turns the purchases it
 would have produced into purchases on days 0-1 (less `preheat_lost_share`).
@@ -81,10 +82,11 @@ class Calendar:
         event = hourly_shape(traffic.hourly_shape)
         shapes = np.where((days == 0)[:, None], event[None, :], ordinary[None, :])
         buying = (day_buy[:, None] * shapes).ravel()
-        visitors = (day_visit[:, None] * shapes).ravel() * (traffic.daily_visitors / 24.0)
+        rival_visits, rival_conversion = (np.asarray(f) for f in scenario.competition.factors(days))
+        visitors = ((day_visit * rival_visits)[:, None] * shapes).ravel() * (traffic.daily_visitors / 24.0)
         event_conv = traffic.conversion if traffic.event_conversion is None else traffic.event_conversion
         is_event = np.repeat(days == 0, 24)
-        conversion = np.where(is_event, event_conv, traffic.conversion)
+        conversion = np.where(is_event, event_conv, traffic.conversion) * np.repeat(rival_conversion, 24)
         discount = np.where(is_event, scenario.economics.event_discount, 0.0)
         cum = np.concatenate([[0.0], np.cumsum(buying)])
         waiting = np.concatenate([[0.0], np.cumsum((day_wait[:, None] * shapes).ravel())])
