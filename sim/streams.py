@@ -21,6 +21,7 @@ HOLDOUT = 7
 EXPERIMENT = 8
 STIMULATED = 9  # values, times and pull-forward of purchases marketing adds
 WAITING = 10  # purchases deferred from the pre-heat to the event day
+BUNDLES = 12  # which orders take each bundle layer
 FEATURES = 11  # customer-table rows of simulated customers, and a learned response's bootstrap draw
 
 

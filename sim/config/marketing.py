@@ -158,6 +158,19 @@ class Programme(_Model):
     response: LearnedResponse | None = Field(None, description="a learned response instead of the channel's")
 
 
+MAX_BUNDLE_LAYERS = 3
+
+
+class Bundle(_Model):
+    """A related-item offer on the order page: `take_rate` of orders add it, raising their list
+    value by `value_uplift` (a share of the order's value), at the bundle's own `margin` if given
+    (else the order's)."""
+
+    take_rate: Share
+    value_uplift: Annotated[float, Field(ge=0.0, le=5.0)]
+    margin: Share | None = None
+
+
 class Policy(_Model):
     """One arm of the comparison. An empty policy is the do-nothing control.
 
@@ -165,6 +178,8 @@ class Policy(_Model):
     (customer-level randomisation, the same customers for every policy of a replication).
     `discount_profit_items` extends the event discount to profit items, which are otherwise
     sold at full price.
+    `bundles` are related-item offers (at most three layers) that raise the value of the
+    orders taking them (sim.model.measures.order_table).
     `payment_reminders` switches automated payment reminders (催付) on or off for this arm, so
     two arms can compare them; None keeps `operations.payment.reminder.enabled`. It has effect
     only when the scenario's operations are enabled, and the holdout does not apply to it.
@@ -175,6 +190,15 @@ class Policy(_Model):
     programmes: list[Programme] = Field(default_factory=list)
     discount_profit_items: bool = False
     payment_reminders: bool | None = None
+    bundles: list[Bundle] = Field(default_factory=list, description="related-item offers, at most three layers")
+
+    @model_validator(mode="after")
+    def _few_bundle_layers(self) -> Policy:
+        if len(self.bundles) > MAX_BUNDLE_LAYERS:
+            raise ValueError(f"bundles: {len(self.bundles)} layers; related-item offers work with no more than "
+                             f"{MAX_BUNDLE_LAYERS} layers, each different (more crowd the order page and split "
+                             "attention), so give at most three")
+        return self
 
     def check_against(self, scenario: ScenarioParts, name: str) -> None:
         """Raise ValueError if an action falls outside the scenario (days, channels, filters)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -21,7 +23,8 @@ METRICS = (
 discount; gross_profit is after event and coupon discounts; net_profit also pays the messages."""
 
 
-def order_table(engine: Engine, scenario: Scenario, discount_profit_items: bool | np.ndarray) -> OrderTable:
+def order_table(engine: Engine, scenario: Scenario, discount_profit_items: bool | np.ndarray,
+                bundles: Sequence = ()) -> OrderTable:
     """The replication's orders with product role and money columns, yuan.
 
     Each order is given a product role (traffic driver, profit, marginal, potential) by the
@@ -29,6 +32,9 @@ def order_table(engine: Engine, scenario: Scenario, discount_profit_items: bool 
     role's discount factor (zero for profit items unless `discount_profit_items`, a policy
     option given as one flag or one per customer), applies
     to the rest. paid = value - coupon - event discount; profit = value x margin - both discounts.
+    Each bundle layer (a policy's `bundles`) is taken by an order with its take rate, drawn from
+    a stream of its own, and adds value_uplift x the order's value at the bundle's margin (or
+    the order's); orders that take none are unchanged.
     """
     o = engine.orders.arrays()
     roles = scenario.products.roles
@@ -44,8 +50,25 @@ def order_table(engine: Engine, scenario: Scenario, discount_profit_items: bool 
     o["paid"] = o["value"] - o["coupon"] - o["discount"]
     category_margin = np.asarray(scenario.margin_by_category())[engine.pop.category[o["customer"]]]
     margin = np.minimum(category_margin * np.array([r.margin_factor for r in roles.values()])[o["role"]], 1.0)
-    o["profit"] = o["value"] * margin - o["coupon"] - o["discount"]
+    extra, extra_profit = _bundled(engine, o["value"], margin, bundles)
+    if len(bundles):
+        o["value"] = o["value"] + extra
+        o["discount"] = (o["value"] - o["coupon"]) * rate
+        o["paid"] = o["value"] - o["coupon"] - o["discount"]
+    o["profit"] = (o["value"] - extra) * margin + extra_profit - o["coupon"] - o["discount"]
     return OrderTable(**o)
+
+
+def _bundled(engine: Engine, value: np.ndarray, margin: np.ndarray, bundles: Sequence) -> tuple[np.ndarray, np.ndarray]:
+    """Value each order adds through the bundle layers it takes, and the profit on it, yuan."""
+    extra, profit = np.zeros(len(value)), np.zeros(len(value))
+    for layer, bundle in enumerate(bundles):
+        took = streams.generator(engine.seed, engine.replication, streams.BUNDLES, layer).random(len(value)) \
+            < bundle.take_rate
+        added = np.where(took, value * bundle.value_uplift, 0.0)
+        extra += added
+        profit += added * (margin if bundle.margin is None else bundle.margin)
+    return extra, profit
 
 
 def headline(engine: Engine, orders: OrderTable, visitors: np.ndarray,

@@ -114,7 +114,7 @@ def counterfactuals(scenario: Scenario, calendar: Calendar, world: World, seed: 
             continue
         if k not in done:
             engine, _, _ = play(bare, calendar, world, name, seed, replication, hours)
-            orders = order_table(engine, bare, bare.policies[name].discount_profit_items)
+            orders = order_table(engine, bare, bare.policies[name].discount_profit_items, bare.policies[name].bundles)
             done[k] = headline(engine, orders, world.visitors, 0.0)
         out[name] = done[k]
     return out
@@ -133,7 +133,7 @@ def simulate_replication(scenario: Scenario, replication: int, seed: int | None 
     for name, policy in scenario.policies.items():
         engine, setting, made = play(scenario, calendar, world, name, seed, replication, hours,
                                      reuse_world=name == last)
-        orders = order_table(engine, scenario, policy.discount_profit_items)
+        orders = order_table(engine, scenario, policy.discount_profit_items, policy.bundles)
         measured = [feature.measure(setting, engine, orders, plugins) for feature, plugins in zip(features(), made)]
         record = {"replication": replication, "policy": name,
                   **headline(engine, orders, world.visitors, sum(m.cost for m in measured))}

@@ -179,7 +179,8 @@ def _event_orders(scenario: Scenario, name: str, seed: int, replication: int) ->
     calendar = Calendar.from_scenario(scenario)
     world = draw_world(scenario, calendar, seed, replication)
     engine, _, _ = play(scenario, calendar, world, name, seed, replication, change_hours(scenario))
-    return order_table(engine, scenario, scenario.policies[name].discount_profit_items)
+    return order_table(engine, scenario, scenario.policies[name].discount_profit_items,
+                       scenario.policies[name].bundles)
 
 
 def _day0(result: OperationsResult, column: str) -> np.ndarray:

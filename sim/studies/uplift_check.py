@@ -115,7 +115,8 @@ def _played(scenario: Scenario, calendar: Calendar, world, name: str, seed: int,
             hours: list[float]) -> tuple[np.ndarray, float, int]:
     """GMV per customer of one policy acting on everyone, its marketing spend and customers sent to."""
     engine, _, made = play(scenario, calendar, world, name, seed, replication, hours)
-    orders = order_table(engine, scenario, scenario.policies[name].discount_profit_items)
+    orders = order_table(engine, scenario, scenario.policies[name].discount_profit_items,
+                         scenario.policies[name].bundles)
     gmv = np.bincount(orders.customer, weights=orders.paid, minlength=len(engine.pop))
     runtimes = [p for plugins in made for p in plugins if hasattr(p, "mailbox")]
     spend = sum(s.cost for rt in runtimes for s in rt.mailbox.stats.values())
