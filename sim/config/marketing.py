@@ -59,14 +59,20 @@ class Coupon(_Model):
     """A threshold coupon ("299 minus 30"): `discount` yuan off an order of at least `threshold`.
 
     Valid either on absolute days `valid_days: [first, last]` or for `valid_for_days` whole days
-    after it is sent. At most `budget / discount` coupons are issued, so redemptions can never
-    cost more than `budget`. A holder's response and buying rise with their coupon sensitivity
-    times the depth (discount / threshold) times `lift`; a holder whose basket falls short of
-    the threshold by at most `top_up` of it tops it up to the threshold.
+    after it is sent. At most `budget / discount` coupons are issued (budget / the deepest
+    tier's discount for a tiered coupon), so redemptions can never cost more than `budget`. A
+    holder's response and buying rise with their coupon sensitivity times the depth
+    (discount / threshold, of the first tier) times `lift`; a holder whose basket falls short
+    of the threshold by at most `top_up` of it tops it up to the threshold.
+
+    `tiers: [[199, 20], [299, 40], [399, 60]]` makes a tiered threshold coupon: an order takes
+    the highest tier it reaches, or falls short of by at most `top_up` of that tier's threshold
+    (the basket is then topped up to it); thresholds and discounts must increase.
     """
 
-    threshold: Annotated[float, Field(ge=0.0)]
-    discount: Annotated[float, Field(gt=0.0)]
+    threshold: Annotated[float, Field(ge=0.0)] | None = None
+    discount: Annotated[float, Field(gt=0.0)] | None = None
+    tiers: list[tuple[Annotated[float, Field(ge=0.0)], Annotated[float, Field(gt=0.0)]]] | None = None
     valid_days: tuple[int, int] | None = None
     valid_for_days: Annotated[int, Field(ge=1)] = 7
     per_customer: Annotated[int, Field(ge=1)] = 1
@@ -76,6 +82,10 @@ class Coupon(_Model):
 
     @model_validator(mode="after")
     def _sensible(self) -> Coupon:
+        if self.tiers is not None:
+            self._check_tiers()
+        elif self.threshold is None or self.discount is None:
+            raise ValueError("give threshold and discount, or tiers: [[threshold, discount], ...]")
         if self.discount >= self.threshold:
             raise ValueError(f"discount ({self.discount:g} yuan) must be smaller than threshold "
                              f"({self.threshold:g} yuan), or orders would be paid nothing or less; a coupon "
@@ -84,13 +94,34 @@ class Coupon(_Model):
             raise ValueError("valid_days must be [first, last] with first <= last")
         return self
 
+    def _check_tiers(self) -> None:
+        tiers = self.tiers
+        if not tiers:
+            raise ValueError("tiers: give at least one [threshold, discount]")
+        if any(b[0] <= a[0] or b[1] <= a[1] for a, b in zip(tiers, tiers[1:])):
+            raise ValueError(f"tiers: {[list(t) for t in tiers]} must increase in both threshold and discount "
+                             "(e.g. [[199, 20], [299, 40], [399, 60]])")
+        for t, d in tiers:
+            if d >= t:
+                raise ValueError(f"tiers: a discount of {d:g} yuan on a threshold of {t:g} would make orders free")
+        first = tuple(tiers[0])
+        for name, value, own in (("threshold", first[0], self.threshold), ("discount", first[1], self.discount)):
+            if own is not None and own != value:
+                raise ValueError(f"{name} ({own:g}) differs from the first tier's ({value:g}); give tiers alone")
+        object.__setattr__(self, "threshold", first[0])
+        object.__setattr__(self, "discount", first[1])
+
+    @property
+    def deepest_discount(self) -> float:
+        return max(d for _, d in self.tiers) if self.tiers else self.discount
+
     @property
     def depth(self) -> float:
         return self.discount / self.threshold if self.threshold else 1.0
 
     @property
     def max_issued(self) -> float:
-        return np.inf if self.budget is None else float(np.floor(self.budget / self.discount))
+        return np.inf if self.budget is None else float(np.floor(self.budget / self.deepest_discount))
 
     def window(self, sent_at: float) -> tuple[float, float]:
         """Validity [start, end) in hours for a coupon sent at hour `sent_at`."""

@@ -16,6 +16,7 @@ class CouponStats:
     issued: int = 0
     redeemed: int = 0
     cost: float = 0.0
+    tiers: dict[float, list] = field(default_factory=dict)  # tier threshold -> [redeemed, cost]
 
 
 @dataclass
@@ -36,6 +37,7 @@ class CouponBook:
     spec: np.ndarray = field(init=False)
     stats: dict[str, CouponStats] = field(default_factory=dict)
     _received: dict[str, np.ndarray] = field(default_factory=dict)
+    _tiers: dict[int, np.ndarray] = field(default_factory=dict)  # spec -> rows of (threshold, discount)
 
     def __post_init__(self) -> None:
         n = len(self.sensitivity)
@@ -54,6 +56,9 @@ class CouponBook:
         received = self._received.setdefault(name, np.zeros(len(self.sensitivity), dtype=np.int32))
         if name not in self._names:
             self._names.append(name)
+            tiers = coupon.tiers or [(coupon.threshold, coupon.discount)]
+            self._tiers[self._names.index(name)] = np.array(tiers, dtype=float)
+            stats.tiers = {float(t): [0, 0.0] for t, _ in tiers}
         candidates = customers[np.argsort(order, kind="stable")]
         free = (self.end[candidates] <= sent_at) | (self.spec[candidates] < 0)
         candidates = candidates[free & (received[candidates] < coupon.per_customer)]
@@ -84,7 +89,8 @@ class CouponBook:
 
         An order qualifies while the coupon is valid if its value reaches the threshold, or
         falls short by at most `top_up` of it, in which case the basket is topped up to the
-        threshold. Returns (values after top-up, coupon discount per order).
+        threshold. A tiered coupon gives the highest tier the order qualifies for in this way.
+        Returns (values after top-up, coupon discount per order).
         """
         value = value.copy()
         discount = np.zeros(len(customer))
@@ -97,13 +103,21 @@ class CouponBook:
         _, first = np.unique(customer[candidates], return_index=True)
         use = candidates[first]
         who = customer[use]
-        value[use] = np.maximum(value[use], self.threshold[who])
-        discount[use] = self.discount[who]
         for spec_id in np.unique(self.spec[who]):
             stats = self.stats[self._names[spec_id]]
             mine = self.spec[who] == spec_id
+            orders, holders = use[mine], who[mine]
+            tiers = self._tiers[int(spec_id)]
+            reach = value[orders, None] >= tiers[None, :, 0] * (1.0 - self.top_up[holders, None])
+            tier = reach.shape[1] - 1 - np.argmax(reach[:, ::-1], axis=1)  # the highest tier reached
+            value[orders] = np.maximum(value[orders], tiers[tier, 0])
+            discount[orders] = tiers[tier, 1]
             stats.redeemed += int(mine.sum())
-            stats.cost += float(self.discount[who][mine].sum())
+            stats.cost += float(discount[orders].sum())
+            for k, (threshold, _) in enumerate(tiers):
+                taken = tier == k
+                stats.tiers[float(threshold)][0] += int(taken.sum())
+                stats.tiers[float(threshold)][1] += float(discount[orders][taken].sum())
         self.end[who] = -np.inf  # used up
         self.spec[who] = -1
         return value, discount

@@ -127,13 +127,14 @@ def channel_table(rt: PolicyRuntime | None) -> pd.DataFrame:
 
 
 def coupon_table(rt: PolicyRuntime | None) -> pd.DataFrame:
-    """Issued, redeemed, redemption rate and cost per coupon (named by the action issuing it)."""
+    """Per coupon (named by the action issuing it) and tier (its threshold; one for a flat coupon):
+    redeemed, redemption rate and cost of that tier, and the coupon's issued count on every row."""
     rows = [] if rt is None else [
-        {"coupon": name, "issued": s.issued, "redeemed": s.redeemed,
-         "redemption_rate": s.redeemed / s.issued if s.issued else np.nan, "cost": s.cost}
-        for name, s in rt.coupons.stats.items()
+        {"coupon": name, "tier": tier, "issued": s.issued, "redeemed": used,
+         "redemption_rate": used / s.issued if s.issued else np.nan, "cost": cost}
+        for name, s in rt.coupons.stats.items() for tier, (used, cost) in s.tiers.items()
     ]
-    return pd.DataFrame(rows, columns=["coupon", "issued", "redeemed", "redemption_rate", "cost"])
+    return pd.DataFrame(rows, columns=["coupon", "tier", "issued", "redeemed", "redemption_rate", "cost"])
 
 
 def repurchase_table(rt: PolicyRuntime | None, orders: OrderTable, end: float,

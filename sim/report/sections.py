@@ -183,11 +183,20 @@ def repurchase_section(run: RunContents, colors: dict[str, str]) -> Section | No
                    image(charts.repurchase_curves(rep, colors), "Repurchase curves", text(caption)))
 
 
+def per_coupon(table):
+    """The coupons table with a tiered coupon's tiers added up (issued is the coupon's on each row)."""
+    if "tier" not in table:
+        return table
+    keys = [c for c in table.columns if c not in ("tier", "issued", "redeemed", "redemption_rate", "cost")]
+    return table.groupby(keys, sort=False, as_index=False).agg(issued=("issued", "first"),
+                                                               redeemed=("redeemed", "sum"), cost=("cost", "sum"))
+
+
 def coupons_section(run: RunContents, colors: dict[str, str]) -> Section | None:
     c = run.table("coupons")
     if c is None or not {"policy", "coupon", "issued", "redeemed", "cost"} <= set(c.columns):
         return None
-    c = c.assign(policy=c["policy"].astype(str))
+    c = per_coupon(c.assign(policy=c["policy"].astype(str)))
     mean = c.groupby(["policy", "coupon"], sort=False)[["issued", "redeemed", "cost"]].mean()
     rows = [[p, name, f"{r.issued:,.0f}", f"{r.redeemed:,.0f}",
              f"{r.redeemed / r.issued:.2%}" if r.issued else "–", format_value(r.cost, "cost"),
