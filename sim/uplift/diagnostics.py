@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.uplift.curves import GRID, Decile, auuc, calibration, on_grid, qini_coefficient, qini_curve, uplift_curve
+from sim.uplift.curves import GRID, auuc, calibration, on_grid, qini_coefficient, qini_curve, uplift_curve
 from sim.uplift.learners import UpliftModel
 
 CURVE_DRAWS = 200
@@ -98,6 +98,3 @@ def _pct(values: np.ndarray, q: float) -> float:
     finite = values[np.isfinite(values)]
     return float(np.percentile(finite, q)) if len(finite) else float("nan")
 
-
-def deciles_of(validation: Validation) -> list[Decile]:
-    return [Decile(**d) for d in validation.deciles]
