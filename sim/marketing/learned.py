@@ -67,21 +67,22 @@ def _encoded_column(folder: str, file: str, name: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def assigned_ids(file: str, arm: str) -> frozenset:
-    """Customer ids an assignment file (from sim target) gives `arm`."""
+def assigned_rows(file: str, arm: str, table_file: str, id_column: str | None) -> np.ndarray:
+    """Mask over the customer table's rows: those an assignment file (from sim target) gives `arm`.
+
+    Rows are matched by the table's `id_column`, or by row numbers from 1 without one (as
+    sim target numbers rows). Read once per process, so a daily programme pays nothing more.
+    """
     try:
-        table = pd.read_csv(file, dtype=str, keep_default_na=False)
+        assignment = pd.read_csv(file, dtype=str, keep_default_na=False)
     except (OSError, ValueError) as exc:
         raise DataError(f"{file}: cannot be read as an assignment ({exc})") from None
-    if not {"id", "arm"} <= set(table.columns):
+    if not {"id", "arm"} <= set(assignment.columns):
         raise DataError(f"{file}: an assignment needs the columns id and arm (as sim target writes them)")
-    return frozenset(table["id"].str.strip()[table["arm"].str.strip() == arm])
-
-
-def table_ids(file: str, id_column: str | None) -> np.ndarray:
-    """The id of each row of a customer table: its id column, or row numbers from 1."""
-    table = feature_table(file)
-    return table[id_column].to_numpy() if id_column else np.arange(1, len(table) + 1).astype(str)
+    ids = assignment["id"].str.strip()[assignment["arm"].str.strip() == arm]
+    table = feature_table(table_file)
+    rows = table[id_column].to_numpy() if id_column else np.arange(1, len(table) + 1).astype(str)
+    return np.isin(rows, ids.to_numpy())
 
 
 def problems(scenario: Scenario) -> list[str]:
@@ -121,42 +122,43 @@ def problems(scenario: Scenario) -> list[str]:
 
 def _assignment_problems(scenario: Scenario) -> list[str]:
     found = []
-    for name, policy in scenario.policies.items():
-        actions = [(f"policies.{name}.waves.{i}", w) for i, w in enumerate(policy.waves)]
-        actions += [(f"policies.{name}.programmes.{j}", p) for j, p in enumerate(policy.programmes)]
-        for where, action in actions:
-            spec = action.audience.assignment
-            if spec is None:
-                continue
-            where = f"{where}.audience.assignment"
-            if scenario.population.features is None:
-                found.append(f"{where}: an assignment names customers of a customer table; give the table as "
-                             "population.features (and its id column as population.features_id)")
-                continue
-            if not Path(spec.file).is_file():
-                found.append(f"{where}.file: {spec.file} not found")
-                continue
-            try:
-                ids = assigned_ids(str(spec.file), spec.arm)
-            except DataError as exc:
-                found.append(f"{where}.file: {exc}")
-                continue
-            known = set(table_ids(str(scenario.population.features), scenario.population.features_id))
-            if not ids & known:
-                found.append(f"{where}.arm: {spec.file} gives arm {spec.arm!r} to no customer of "
-                             f"{scenario.population.features}; check the arm and the id column (population.features_id)")
+    for where, action in _actions(scenario):
+        spec = action.audience.assignment
+        if spec is None:
+            continue
+        where = f"{where}.audience.assignment"
+        if scenario.population.features is None:
+            found.append(f"{where}: an assignment names customers of a customer table; give the table as "
+                         "population.features (and its id column as population.features_id)")
+            continue
+        if not Path(spec.file).is_file():
+            found.append(f"{where}.file: {spec.file} not found")
+            continue
+        try:
+            chosen = assigned_rows(str(spec.file), spec.arm, str(scenario.population.features),
+                                   scenario.population.features_id)
+        except DataError as exc:
+            found.append(f"{where}.file: {exc}")
+            continue
+        if not chosen.any():
+            found.append(f"{where}.arm: {spec.file} gives arm {spec.arm!r} to no customer of "
+                         f"{scenario.population.features}; check the arm and the id column (population.features_id)")
     return found
 
 
-def _references(scenario: Scenario):
+def _actions(scenario: Scenario):
+    """(field path, wave or programme) of every action of every policy."""
     for name, policy in scenario.policies.items():
-        actions = [(f"policies.{name}.waves.{i}", w) for i, w in enumerate(policy.waves)]
-        actions += [(f"policies.{name}.programmes.{j}", p) for j, p in enumerate(policy.programmes)]
-        for where, action in actions:
-            if action.response is not None:
-                yield f"{where}.response", action.response
-            if action.audience.uplift is not None:
-                yield f"{where}.audience.uplift", action.audience.uplift
+        yield from ((f"policies.{name}.waves.{i}", w) for i, w in enumerate(policy.waves))
+        yield from ((f"policies.{name}.programmes.{j}", p) for j, p in enumerate(policy.programmes))
+
+
+def _references(scenario: Scenario):
+    for where, action in _actions(scenario):
+        if action.response is not None:
+            yield f"{where}.response", action.response
+        if action.audience.uplift is not None:
+            yield f"{where}.audience.uplift", action.audience.uplift
 
 
 class LearnedFeatures:
@@ -216,8 +218,8 @@ def assignment_audience(spec: AssignmentAudience, features: LearnedFeatures, pop
     """The candidates `who` whose customer-table row the assignment file gives `spec.arm`."""
     if len(who) == 0:
         return who
-    ids = table_ids(str(features.scenario.population.features), features.scenario.population.features_id)
-    chosen = np.isin(ids, list(assigned_ids(str(spec.file), spec.arm)))
+    pop_settings = features.scenario.population
+    chosen = assigned_rows(str(spec.file), spec.arm, str(pop_settings.features), pop_settings.features_id)
     return who[chosen[features.rows(len(pop))[who]]]
 
 
