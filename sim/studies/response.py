@@ -82,13 +82,14 @@ def parse_costs(items: Sequence[str]) -> dict[str, float]:
     """`ARM=YUAN` options as {arm: yuan}; a malformed one is a DataError naming it."""
     costs = {}
     for item in items:
-        arm, sep, amount = item.rpartition("=")
+        arm, _, amount = item.rpartition("=")
         try:
-            costs[arm.strip()] = float(amount)
+            yuan = float(amount)
         except ValueError:
-            arm = ""
-        if not sep or not arm.strip():
+            yuan = None
+        if yuan is None or not arm.strip():
             raise DataError(f"--cost {item!r}: expected ARM=YUAN, e.g. --cost 'Mens E-Mail=0.1'")
+        costs[arm.strip()] = yuan
     return costs
 
 

@@ -106,13 +106,10 @@ def evaluate(scenario: Scenario, params: Sequence[Param], points: Sequence[Seque
     made = []
     for i, x in enumerate(points):
         values = {p.path: p.value(v) for p, v in zip(params, x)}
-        made.append(Point(first_index + i, values,
-                          derive(scenario, values, "point " + ", ".join(f"{k}={v}" for k, v in values.items()))))
-    renumbered = [Point(i, p.values, p.scenario) for i, p in enumerate(made)]
-    simulated = execute(scenario, renumbered, None, workers, scheduler, progress)
-    table = simulated.replications
-    out = pd.DataFrame({"point": table["point"].to_numpy() + first_index} if "point" in table
-                       else {"point": np.full(len(table), first_index)})
+        made.append(Point(i, values, derive(scenario, values, "point " + ", ".join(f"{k}={v}" for k, v in values.items()))))
+    table = execute(scenario, made, None, workers, scheduler, progress).replications
+    out = pd.DataFrame({"point": (table["point"].to_numpy() if "point" in table else 0) + first_index},
+                       index=table.index)
     for p in params:
         out[p.path] = table[p.path].to_numpy() if p.path in table else made[0].values[p.path]
     out["replication"] = table["replication"].to_numpy()
