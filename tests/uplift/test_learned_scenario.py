@@ -53,10 +53,14 @@ def test_the_better_email_per_customer_sends_one_email_each_and_does_at_least_as
     assert gain > -0.0005 * N  # no worse than the better blanket e-mail by more than 0.05 points
 
 
-def test_the_holdout_customers_are_untouched_and_no_customer_is_lost(replayed):
+def test_no_customer_is_created_or_lost_by_a_learned_send(replayed):
     sizes = replayed.groupby(level="policy")["alive_end"].mean()
     assert sizes.max() - sizes.min() < 0.002 * N
     assert (replayed["orders"] >= replayed["buyers"]).all()
+    assert (replayed["new_buyers"] == 0).all()  # the replay has no newcomers: every buyer is a test customer
+    assert (replayed["buyers"] <= N).all() and (replayed["alive_end"] <= replayed["alive_start"]).all()
+    starts = replayed["alive_start"].unstack(level="policy")
+    assert starts.nunique(axis=1).eq(1).all()  # every policy starts from the same customers
 
 
 def test_same_seed_same_numbers_and_a_plain_policy_is_not_moved(example):
