@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# The command line's consoles are made at import and would keep an exported terminal width;
+# tests set the width they need per command (CliRunner's env), so the user's must not leak in.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 from hypothesis import settings
 
 # Property tests draw the same examples on every run, so a suite that passed passes again.
