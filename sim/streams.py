@@ -23,6 +23,9 @@ STIMULATED = 9  # values, times and pull-forward of purchases marketing adds
 WAITING = 10  # purchases deferred from the pre-heat to the event day
 BUNDLES = 12  # which orders take each bundle layer
 FEATURES = 11  # customer-table rows of simulated customers, and a learned response's bootstrap draw
+PAID = 13  # visitors and newcomers bought through ad channels (keyed by the channel's index)
+REFERRAL = 14  # who shares a referral offer, the friends who open it and those who buy
+NEWCOMERS = 15  # a run's draws for customers a policy brought in (paid traffic, referrals)
 
 
 def generator(seed: int, replication: int, stream: int, *keys: int) -> np.random.Generator:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, Protocol
 import numpy as np
 from pydantic import Field, model_validator
 
+from sim.config.acquisition import AdOverride, check_days, resolve
 from sim.config.base import Section
 from sim.config.learned import AssignmentAudience, LearnedResponse, UpliftAudience
 
@@ -22,6 +23,7 @@ class ScenarioParts(Protocol):
     """What a policy reads of the scenario it belongs to (`sim.config.scenario.Scenario`)."""
 
     channels: dict[str, Any]
+    acquisition: dict[str, Any]
     population: Any
     calendar: Any
 
@@ -189,6 +191,57 @@ class Programme(_Model):
     response: LearnedResponse | None = Field(None, description="a learned response instead of the channel's")
 
 
+class Reward(_Model):
+    """Referral rewards, yuan: `inviter` to the customer who shared, `invitee` off the friend's first order."""
+
+    inviter: Annotated[float, Field(ge=0.0)] = 0.0
+    invitee: Annotated[float, Field(ge=0.0)] = 0.0
+
+
+class RedPacket(_Model):
+    """A shared red packet: the inviter's reward grows by `per_friend` yuan for each friend who
+    opens the share (each further friend who buys, with `pay_on: first_order`), up to `cap`."""
+
+    per_friend: Annotated[float, Field(gt=0.0)]
+    cap: Annotated[float, Field(gt=0.0)]
+
+
+INVITEE_CONVERSION = 0.0722
+"""Iyengar and Park's field test: recipients of a friend's referral coupon bought at 7.22 %."""
+
+
+class Referral(_Model):
+    """A referral offer (coupons forwarded to friends, red packets shared to grow them).
+
+    On `day` at `hour` the offer reaches the audience (through `channel` as a message, or shown
+    in the shop to active customers if no channel is given); `share_rate` of those reached share
+    it within a day, each with Poisson(`invitees_per_share`) friends who open it over the next
+    day and arrive as new visitors; `invitee_conversion` of them place a first order and join
+    the population. Rewards are paid when the friend's first order is placed (`pay_on:
+    first_order`: the inviter per friend who buys) or on sharing (`pay_on: share`: the inviter
+    once per share); the invitee's reward comes off their first order, never below zero. Once
+    `budget` would be exceeded the offer closes: later rewards are not paid and later friends
+    do not come.
+    """
+
+    day: int
+    hour: Hour = 10
+    audience: Audience = Field(default_factory=Audience)
+    channel: str | None = None
+    share_rate: Share
+    invitees_per_share: Annotated[float, Field(gt=0.0, le=100.0)]
+    invitee_conversion: Share = INVITEE_CONVERSION
+    reward: Reward = Field(default_factory=Reward)
+    pay_on: Literal["first_order", "share"] = "first_order"
+    red_packet: RedPacket | None = None
+    budget: Annotated[float, Field(gt=0.0)] | None = None
+    name: str = "referral"
+
+    @property
+    def hour_abs(self) -> float:
+        return 24.0 * self.day + self.hour
+
+
 MAX_BUNDLE_LAYERS = 3
 
 
@@ -222,6 +275,8 @@ class Policy(_Model):
     discount_profit_items: bool = False
     payment_reminders: bool | None = None
     bundles: list[Bundle] = Field(default_factory=list, description="related-item offers, at most three layers")
+    referral: Referral | None = None
+    acquisition: dict[str, AdOverride] = Field(default_factory=dict, description="changes to the ad channels")
 
     @model_validator(mode="after")
     def _few_bundle_layers(self) -> Policy:
@@ -244,6 +299,13 @@ class Policy(_Model):
             _check_refs(scenario, where, prog.channel, prog.audience, prog.coupon)
             if prog.trigger_days and not (cal.start_day <= prog.trigger_days[0] <= prog.trigger_days[1] <= cal.end_day):
                 raise ValueError(f"{where}.trigger_days: {list(prog.trigger_days)} must be an ordered pair inside the calendar")
+        if self.referral is not None:
+            ref, where = self.referral, f"policies.{name}.referral"
+            if not cal.start_day <= ref.day <= cal.end_day:
+                raise ValueError(f"{where}.day: day {ref.day} is outside the calendar {cal.start_day}..{cal.end_day}")
+            _check_refs(scenario, where, ref.channel, ref.audience, None)
+        ads = resolve(scenario.acquisition, self.acquisition, f"policies.{name}.acquisition")
+        check_days({k: ads[k] for k in self.acquisition}, cal.start_day, cal.end_day, f"policies.{name}.acquisition")
 
     def change_hours(self, scenario: ScenarioParts) -> list[float]:
         """Hours at which this policy may change some customer's buying intensity."""
@@ -253,6 +315,8 @@ class Policy(_Model):
             hours.extend(wave.effect_window(scenario.channels[wave.channel].response_hours))
             if wave.coupon:
                 hours.extend(wave.coupon.window(wave.hour_abs))
+        if self.referral is not None:
+            hours.append(self.referral.hour_abs)
         cal = scenario.calendar
         for prog in self.programmes:
             span = scenario.channels[prog.channel].response_hours
@@ -262,11 +326,13 @@ class Policy(_Model):
         return hours
 
     def is_empty(self) -> bool:
-        return not self.waves and not self.programmes
+        """No action of its own: no waves, programmes, referral or changes to the ad channels."""
+        return not self.waves and not self.programmes and self.referral is None and not self.acquisition
 
 
-def _check_refs(scenario: ScenarioParts, where: str, channel: str, audience: Audience, coupon: Coupon | None) -> None:
-    if channel not in scenario.channels:
+def _check_refs(scenario: ScenarioParts, where: str, channel: str | None, audience: Audience,
+                coupon: Coupon | None) -> None:
+    if channel is not None and channel not in scenario.channels:
         raise ValueError(f"{where}.channel: unknown channel {channel!r}; expected one of {sorted(scenario.channels)}")
     for seg in audience.segments or []:
         if seg not in SEGMENTS:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from sim.config.acquisition import AdChannel, check_days, resolve
 from sim.config.base import Section
 
 from sim.config.channels import DEFAULT_CHANNELS, Channel
@@ -298,6 +299,7 @@ class Scenario(_Model):
     operations: Operations = Field(default_factory=Operations)
     presale: Presale = Field(default_factory=Presale)
     competition: Competition = Field(default_factory=Competition)
+    acquisition: dict[str, AdChannel] = Field(default_factory=dict, description="paid-traffic channels by name")
     run: Run = Field(default_factory=Run)
     sweep: dict[str, Annotated[list[Any], Field(min_length=1)]] = Field(
         default_factory=dict, description="field path -> values to try; the run covers their grid")
@@ -343,10 +345,15 @@ class Scenario(_Model):
         if outside:
             raise ValueError(f"competition.intensity: day(s) {outside} lie outside the calendar "
                              f"{self.calendar.start_day}..{self.calendar.end_day}")
+        check_days(self.acquisition, self.calendar.start_day, self.calendar.end_day, "acquisition")
         if self.presale.enabled and self.presale.start_day < self.calendar.start_day:
             raise ValueError(f"presale.start_day {self.presale.start_day} lies before calendar.start_day "
                              f"{self.calendar.start_day}: the pre-sale must be part of the calendar")
         return self
+
+    def ad_channels(self, policy: str) -> dict[str, AdChannel]:
+        """The ad channels as policy `policy` runs them (its overrides applied), by name."""
+        return resolve(self.acquisition, self.policies[policy].acquisition, f"policies.{policy}.acquisition")
 
     def margin_by_category(self) -> list[float]:
         """Gross margin of each category, in category order."""

@@ -46,6 +46,20 @@ class CouponBook:
         self.spec = np.full(n, -1, dtype=np.int32)
         self._names: list[str] = []
 
+    def grow(self, sensitivity: np.ndarray) -> None:
+        """Room for customers who joined since (holding no coupon); `sensitivity` covers everyone."""
+        extra = len(sensitivity) - len(self.sensitivity)
+        if extra <= 0:
+            return
+        self.sensitivity = sensitivity
+
+        def pad(a: np.ndarray, fill) -> np.ndarray:
+            return np.concatenate([a, np.full(extra, fill, dtype=a.dtype)])
+        self.threshold, self.discount, self.lift, self.top_up = (pad(a, 0.0) for a in
+                                                                 (self.threshold, self.discount, self.lift, self.top_up))
+        self.start, self.end, self.spec = pad(self.start, np.inf), pad(self.end, -np.inf), pad(self.spec, -1)
+        self._received = {k: pad(v, 0) for k, v in self._received.items()}
+
     def issue(self, name: str, coupon: Coupon, customers: np.ndarray, sent_at: float,
               order: np.ndarray) -> np.ndarray:
         """Give `coupon` to as many of `customers` as allowed, in the random `order` given.

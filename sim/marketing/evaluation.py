@@ -52,7 +52,7 @@ def marketing_metrics(rt: PolicyRuntime | None, orders: OrderTable, n: int, pull
         "coupons_redeemed": float(redeemed),
         "redemption_rate": redeemed / issued if issued else np.nan,
         "coupon_cost": coupon_cost,
-        "subsidy": float(orders.coupon[~orders.stimulated].sum()),
+        "subsidy": float(orders.coupon[~orders.stimulated & ~orders.first].sum()),
         "marketing_spend": spend,
         "pulled_forward_orders": float(pulled_forward),
         **lift,

@@ -54,6 +54,16 @@ class Mailbox:
         self.fatigue = np.zeros(self.size)
         self.fatigue_at = np.zeros(self.size)
 
+    def grow(self, n: int) -> None:
+        """Room for customers who joined since: no touches yet, not opted out."""
+        extra = n - self.size
+        if extra <= 0:
+            return
+        self.fatigue = np.concatenate([self.fatigue, np.zeros(extra)])
+        self.fatigue_at = np.concatenate([self.fatigue_at, np.zeros(extra)])
+        self.opted_out = {k: np.concatenate([v, np.zeros(extra, dtype=bool)]) for k, v in self.opted_out.items()}
+        self.size = n
+
     def reachable(self, channel: str, customers: np.ndarray) -> np.ndarray:
         """Customers who have not opted out of `channel`."""
         out = self.opted_out.get(channel)

@@ -2,7 +2,9 @@
 
 A wave process sleeps until its hour, brings the population up to date, selects its
 audience, holds out the policy's holdout share, and sends. A programme process wakes daily,
-enrols customers on its trigger and sends each enrolled customer's next cycle when due.
+enrols customers on its trigger and sends each enrolled customer's next cycle when due. A
+referral process offers its audience a referral; the friends who buy join the population
+(see sim.marketing.referral).
 Sends reach customers, issue coupons, lift the reached customers' own buying for the send's
 effect window (see sim.marketing.response), and may opt customers out or drive them away
 (see sim.marketing.messaging).
@@ -20,13 +22,16 @@ from sim.marketing.audience import select
 from sim.marketing.coupons import CouponBook
 from sim.marketing.learned import LearnedFeatures, assignment_audience, learned_lift, uplift_audience
 from sim.marketing.messaging import Mailbox, Send
+from sim.marketing.referral import ReferralOutcome, play_referral
+from sim.model.customers import Customers, important_value_level
+from sim.model.plugins import Newcomers
 from sim.marketing.response import Lifts, lift_for, reference_purchases
 from sim.config.learned import LearnedResponse
-from sim.config.marketing import Audience, Coupon, Policy, Programme, Wave
+from sim.config.marketing import Audience, Coupon, Policy, Programme, Referral, Wave
 from sim.config.scenario import Scenario
 from sim.vocabulary import SEGMENTS
 
-_WAVE, _PROGRAMME = 0, 1
+_WAVE, _PROGRAMME, _REFERRAL = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,10 @@ class PolicyRuntime(Plugin):
         self.cart_orders = 0  # stimulated day-0 orders after pre-heat sends (set when measured)
         self.coupon_pull = np.zeros(n)  # pull-forward share of the held coupon's extra buying
         self.engine: Engine | None = None
+        self.referral: ReferralOutcome | None = None
+        self.referred = np.zeros(0, dtype=np.int64)  # engine indices of the friends who bought
+        self._referred_given = 0
+        self._pending = 0
         self._categories = list(scenario.population.categories)
 
     # --- the engine's side of the protocol -------------------------------------------------
@@ -79,6 +88,34 @@ class PolicyRuntime(Plugin):
             engine.env.process(self._wave(i, wave))
         for j, prog in enumerate(self.policy.programmes):
             engine.env.process(self._programme(j, prog))
+        if self.policy.referral is not None:
+            engine.env.process(self._referral(self.policy.referral))
+
+    def arrivals(self, t0: float, t1: float) -> Newcomers | None:
+        """The referred friends whose first order falls in [t0, t1)."""
+        if self.referral is None:
+            return None
+        new = self.referral.newcomers
+        lo = self._referred_given
+        hi = int(np.searchsorted(new.customers.joined, t1, side="left"))
+        if hi <= lo:
+            return None
+        self._referred_given, self._pending = hi, hi - lo
+        cut = Customers(**{f: getattr(new.customers, f)[lo:hi] for f in new.customers.__dataclass_fields__})
+        return Newcomers(cut, new.first_value[lo:hi], new.first_coupon[lo:hi])
+
+    def grown(self, n: int) -> None:
+        """Give customers who joined since (paid traffic, referred friends) room in the policy's state."""
+        if self._pending:
+            self.referred = np.concatenate([self.referred, np.arange(n - self._pending, n)])
+            self._pending = 0
+        self.held_out = _pad(self.held_out, n, False).astype(bool)
+        if self.members is not None:
+            self.members = _pad(self.members, n, False).astype(bool)
+        self.first_exposed = _pad(self.first_exposed, n, np.inf)
+        self.coupon_pull = _pad(self.coupon_pull, n, 0.0)
+        self.mailbox.grow(n)
+        self.coupons.grow(self.engine.pop.sensitivity)
 
     def lift(self, t0: float, n: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Message lifts times coupon lifts at hour t0, with their pull-forward share."""
@@ -113,8 +150,8 @@ class PolicyRuntime(Plugin):
 
     def _programme(self, j: int, prog: Programme):
         """Wake daily: enrol on the trigger, stop on purchase, send the cycles that are due."""
-        env, pop = self.engine.env, self.engine.pop
-        n = len(pop)
+        env = self.engine.env
+        n = len(self.engine.pop)
         enrolled_at = np.full(n, np.nan)
         next_due = np.full(n, np.inf)
         sent = np.zeros(n, dtype=np.int32)
@@ -123,6 +160,9 @@ class PolicyRuntime(Plugin):
             t = 24.0 * day + prog.hour
             yield env.timeout(t - env.now)
             self.engine.advance(t)
+            pop, n = self.engine.pop, len(self.engine.pop)
+            enrolled_at, next_due = _pad(enrolled_at, n, np.nan), _pad(next_due, n, np.inf)
+            sent = _pad(sent, n, 0).astype(np.int32)
             new, when = self._triggered(prog, day, t)
             new = new[np.isnan(enrolled_at[new])]
             enrolled_at[new] = when[new] if when is not None else t
@@ -182,7 +222,7 @@ class PolicyRuntime(Plugin):
         if assigned.size == 0:
             return
         channel = self.scenario.channels[channel_name]
-        u = streams.generator(engine.seed, engine.replication, streams.MARKETING, *key).random((5, len(pop)))
+        u = self._uniforms(key)
         reached = assigned[u[0, assigned] < channel.reach]
         if coupon is not None:
             got = self.coupons.issue(action, coupon, reached, t, order=u[4, reached])
@@ -198,6 +238,42 @@ class PolicyRuntime(Plugin):
         self.lifts.add(reached, lift * outcome.weight, window, pull)
         self.touches.append(Touch(action, channel_name, window[0], reached, window[0] > t))
         engine.churn(outcome.churned, t)
+
+    def _referral(self, ref: Referral):
+        """Sleep until the offer's hour, then offer it to the audience's active customers."""
+        engine = self.engine
+        yield engine.env.timeout(max(ref.hour_abs - engine.env.now, 0.0))
+        engine.advance(engine.env.now)
+        t, pop = engine.env.now, engine.pop
+        audience = self._select(ref.audience, t)
+        if self.members is not None:
+            audience = audience[self.members[audience]]
+        if ref.channel is not None:
+            audience = self.mailbox.reachable(ref.channel, audience)
+        held = self.held_out[audience]
+        self.exposures.append(Exposure(ref.name, ref.channel or "shop", t, audience[~held], audience[held]))
+        reached = audience[~held]
+        reached = reached[pop.remaining[reached] > 0]
+        if ref.channel is not None:
+            channel = self.scenario.channels[ref.channel]
+            u = self._uniforms((_REFERRAL,))
+            reached = reached[u[0, reached] < channel.reach]
+            outcome = self.mailbox.deliver(Send(ref.channel, channel, reached, t), np.ones(len(reached)),
+                                           pop.remaining > 0, u[1:4])
+            engine.churn(outcome.churned, t)
+        self.referral = play_referral(ref, self.scenario, reached, t, engine.calendar.end, len(pop),
+                                      important_value_level(pop), engine.seed, engine.replication)
+
+    def _uniforms(self, key: tuple[int, ...]) -> np.ndarray:
+        """Five uniforms per customer for one send; customers the policy brought in draw theirs
+        from a stream of their own, so everyone else's are the same under every policy."""
+        engine = self.engine
+        u = streams.generator(engine.seed, engine.replication, streams.MARKETING, *key).random((5, engine.n_world))
+        extra = len(engine.pop) - engine.n_world
+        if extra > 0:
+            more = streams.generator(engine.seed, engine.replication, streams.MARKETING, *key, streams.NEWCOMERS)
+            u = np.concatenate([u, more.random((5, extra))], axis=1)
+        return u
 
     def _segment_scale(self, channel_name: str) -> np.ndarray:
         factors = self.scenario.channels[channel_name].segment_response

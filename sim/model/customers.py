@@ -305,16 +305,24 @@ class Arrivals:
 
 def draw_arrivals(scenario: Scenario, calendar: Calendar, rng: np.random.Generator,
                   important_value_level: float) -> Arrivals:
-    """Visitors hour by hour, the share who convert, and the new customers they become.
-
-    A first order above `important_value_level` (the base's spend cut for the important
-    groups) makes the newcomer important-development (recent, high spend, not frequent).
-    """
+    """Visitors hour by hour, the share who convert, and the new customers they become."""
     visitors = rng.poisson(calendar.visitors)
     buyers = rng.binomial(visitors, calendar.conversion)
     hour = np.repeat(np.arange(calendar.hours), buyers)
     joined = calendar.start + hour + rng.uniform(0.0, 1.0, len(hour))
-    m = len(hour)
+    pop, first_value = draw_newcomers(scenario, joined, rng, important_value_level)
+    return Arrivals(pop, first_value, visitors)
+
+
+def draw_newcomers(scenario: Scenario, joined: np.ndarray, rng: np.random.Generator,
+                   important_value_level: float) -> tuple[Customers, np.ndarray]:
+    """New customers joining at hours `joined`, by the population's mixing laws, and the list
+    value of each one's first order (yuan).
+
+    A first order above `important_value_level` (the base's spend cut for the important
+    groups) makes the newcomer important-development (recent, high spend, not frequent).
+    """
+    m = len(joined)
     t = draw_traits(scenario, m, rng)
     # The first order is not a repeat purchase: it does not use up a dropout chance.
     first_value = t.value * rng.gamma(scenario.population.spend.p, 1.0, m) / scenario.population.spend.p
@@ -325,10 +333,11 @@ def draw_arrivals(scenario: Scenario, calendar: Calendar, rng: np.random.Generat
         sensitivity=t.sensitivity, segment=segment, is_new=np.ones(m, dtype=bool), acquired=np.ones(m, dtype=bool),
         joined=joined, last_order=joined.copy(),
     )
-    return Arrivals(pop, first_value, visitors)
+    return pop, first_value
 
 
 def important_value_level(base: Customers) -> float:
-    """The smallest mean order value among the base's important groups (inf if none)."""
-    important = base.segment != SEGMENT_INDEX["general"]
+    """The smallest mean order value among the base's important groups (inf if none); customers
+    acquired during the calendar are left out."""
+    important = (base.segment != SEGMENT_INDEX["general"]) & ~base.acquired
     return float(base.value[important].min()) if important.any() else float("inf")

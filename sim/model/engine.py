@@ -64,6 +64,8 @@ class Engine:
         self.calendar = calendar
         self.pop = population
         self.first_value = first_value  # indexed by customer; used for acquired customers
+        self.first_coupon = np.zeros(len(population))  # discount on a newcomer's first order, yuan
+        self.n_world = len(population)  # customers every policy has; a policy's newcomers come after
         self.spend_shape = spend_shape
         self.seed = seed
         self.replication = replication
@@ -108,46 +110,67 @@ class Engine:
             self.advance(self.env.now)
 
     def advance(self, t1: float) -> None:
-        """Draw every customer's orders and dropouts from `drawn_to` up to hour t1."""
+        """Draw every customer's orders and dropouts from `drawn_to` up to hour t1.
+
+        Customers a policy brought in (beyond the world's `n_world`) draw from streams of their
+        own, so everyone else's draws are the same under every policy (common random numbers).
+        """
         t0 = self.drawn_to
         if t1 <= t0:
             return
         self._admit(t0, t1)
         key = int(round((t0 - self.calendar.start) * 60))  # the stretch's start minute names its streams
-        u_all = streams.generator(self.seed, self.replication, streams.PURCHASES, key).random(len(self.pop))
-        rng = streams.generator(self.seed, self.replication, streams.ORDERS, key)
-        pop = self.pop
+        pop, n = self.pop, len(self.pop)
         self._first_orders(t0, t1)
-        self._pending_orders(t1, streams.generator(self.seed, self.replication, streams.ORDERS, key, 1))
-        idx = np.flatnonzero((pop.remaining > 0) & (pop.joined < t1))
+        self._pending_orders(t1, key)
+        boosts, lift, pull = [], None, None
+        for plugin in self.plugins:
+            boost = plugin.intensity(t0)
+            if boost is not None:
+                boosts.append(boost)
+            lifted = plugin.lift(t0, n)
+            if lifted is not None:
+                lift = lifted[0] if lift is None else lift * lifted[0]
+                pull = lifted[1]
+        live = (pop.remaining > 0) & (pop.joined < t1)
+        self._stretch(0, np.flatnonzero(live[:self.n_world]), t0, t1, (key,), boosts, lift, pull)
+        if n > self.n_world:
+            self._stretch(self.n_world, self.n_world + np.flatnonzero(live[self.n_world:]), t0, t1,
+                          (key, streams.NEWCOMERS), boosts, lift, pull)
+        self.drawn_to = t1
+
+    def _stretch(self, first: int, idx: np.ndarray, t0: float, t1: float, keys: tuple[int, ...],
+                 boosts: list[np.ndarray], lift_all: np.ndarray | None, pull_all: np.ndarray | None) -> None:
+        """Draw the orders of customers `idx` (all at or after index `first`) in [t0, t1) from
+        the streams named by `keys`; each customer's uniform is its place after `first`."""
+        pop = self.pop
+        seed, rep = self.seed, self.replication
+        last = self.n_world if first == 0 else len(pop)
+        u_all = streams.generator(seed, rep, streams.PURCHASES, *keys).random(last - first)
+        rng = streams.generator(seed, rep, streams.ORDERS, *keys)
         start = np.maximum(pop.joined[idx], t0)
         g_start = self.calendar.clock(start)
         span = float(self.calendar.clock(t1)) - g_start
         rate = pop.lam[idx]
-        lift = pull = None
-        for plugin in self.plugins:
-            boost = plugin.intensity(t0)
-            if boost is not None:
-                rate = rate * boost[idx]
-            lifted = plugin.lift(t0, len(pop))
-            if lifted is not None:
-                lift = lifted[0][idx] if lift is None else lift * lifted[0][idx]
-                pull = lifted[1][idx]
-        u = u_all[idx]
+        for boost in boosts:
+            rate = rate * boost[idx]
+        lift = None if lift_all is None else lift_all[idx]
+        pull = None if pull_all is None else pull_all[idx]
+        u = u_all[idx - first]
         natural = poisson_inverse(u, rate * span)
         total = natural.copy()
         if lift is not None:
             up = np.flatnonzero(lift > 1.0)
             total[up] = poisson_inverse(u[up], rate[up] * lift[up] * span[up])
         mean = rate * span if lift is None else rate * span * lift
-        self._defer_waiting(idx, u, rate, mean, total, start, t1, key)
+        self._defer_waiting(idx, u, rate, mean, total, start, t1, keys)
         owed = self.owed[idx]
         repaid = np.minimum(owed, natural)
         self.owed[idx] -= repaid
         stimulated = total - natural
         natural = np.minimum(natural - repaid, pop.remaining[idx])
         pulled = np.zeros_like(stimulated)
-        srng = streams.generator(self.seed, self.replication, streams.STIMULATED, key)
+        srng = streams.generator(seed, rep, streams.STIMULATED, *keys)
         has = np.flatnonzero(stimulated > 0)
         if has.size:
             pulled[has] = np.minimum(srng.binomial(stimulated[has], pull[has]), pop.remaining[idx[has]] - natural[has])
@@ -170,7 +193,6 @@ class Engine:
         self._record(who[keep], times[keep], np.concatenate([values, s_values])[keep],
                      stimulated=np.concatenate([np.zeros(len(values), bool), np.ones(len(s_who), bool)])[keep],
                      uses_chance=uses[keep])
-        self.drawn_to = t1
 
     def _before_dropout(self, idx: np.ndarray, used: np.ndarray, who: np.ndarray, times: np.ndarray,
                         uses: np.ndarray) -> np.ndarray:
@@ -196,7 +218,7 @@ class Engine:
         return self.pop.value[who] * rng.gamma(self.spend_shape, 1.0, len(who)) / self.spend_shape
 
     def _defer_waiting(self, idx: np.ndarray, u: np.ndarray, rate: np.ndarray, mean: np.ndarray,
-                       total: np.ndarray, start: np.ndarray, t1: float, key: int) -> None:
+                       total: np.ndarray, start: np.ndarray, t1: float, keys: tuple[int, ...]) -> None:
         """Turn the purchases pre-heat shoppers withhold into orders on days 0-1 (less those lost).
 
         Coupled by the same uniforms: the deferred purchases are those the customer would add
@@ -209,7 +231,7 @@ class Engine:
         if not some.size:
             return
         deferred = poisson_inverse(u[some], mean[some] + rate[some] * wait[some]) - total[some]
-        rng = streams.generator(self.seed, self.replication, streams.WAITING, key)
+        rng = streams.generator(self.seed, self.replication, streams.WAITING, *keys)
         kept = rng.binomial(np.maximum(deferred, 0), 1.0 - self.preheat_lost_share)
         self.waited += int(kept.sum())
         who = np.repeat(idx[some], kept)
@@ -239,7 +261,7 @@ class Engine:
         died = buyers[pop.remaining[buyers] == 0]
         self.churned_at[died] = pop.last_order[died]
 
-    def _pending_orders(self, t1: float, rng: np.random.Generator) -> None:
+    def _pending_orders(self, t1: float, key: int) -> None:
         """Realise booked orders due before t1, one per customer per round, while customers last."""
         if not self._pending:
             return
@@ -249,7 +271,13 @@ class Engine:
         due = time < t1
         rest = ~due
         self._pending = [(customer[rest], time[rest], natural[rest])] if rest.any() else []
-        customer, time, natural = customer[due], time[due], natural[due]
+        world = customer < self.n_world
+        for part, keys in ((due & world, (key, 1)), (due & ~world, (key, 1, streams.NEWCOMERS))):
+            if part.any():
+                self._realise(customer[part], time[part], natural[part],
+                              streams.generator(self.seed, self.replication, streams.ORDERS, *keys))
+
+    def _realise(self, customer: np.ndarray, time: np.ndarray, natural: np.ndarray, rng: np.random.Generator) -> None:
         while customer.size:
             _, first = np.unique(customer, return_index=True)
             who, when, kind = customer[first], time[first], natural[first]
@@ -273,10 +301,14 @@ class Engine:
             self.first_value = np.concatenate([self.first_value, new.first_value])
             self.churned_at = np.concatenate([self.churned_at, np.full(len(new.customers), np.nan)])
             self.owed = np.concatenate([self.owed, np.zeros(len(new.customers), dtype=np.int64)])
+            coupon = np.zeros(len(new.customers)) if new.first_coupon is None else new.first_coupon
+            self.first_coupon = np.concatenate([self.first_coupon, coupon])
+            for each in self.plugins:
+                each.grown(len(self.pop))
 
     def _first_orders(self, t0: float, t1: float) -> None:
         pop = self.pop
         new = np.flatnonzero(pop.acquired & (pop.joined >= t0) & (pop.joined < t1))
         if new.size:
-            self.orders.add(new, pop.joined[new], self.first_value[new], np.zeros(len(new)), first=True)
+            self.orders.add(new, pop.joined[new], self.first_value[new], self.first_coupon[new], first=True)
             pop.orders[new] += 1

@@ -57,6 +57,7 @@ class Newcomers:
 
     customers: Customers  # joined within the stretch, `acquired` set
     first_value: np.ndarray  # list value of each one's first order, yuan
+    first_coupon: np.ndarray | None = None  # discount on that first order (at most its value), yuan
 
 
 class Plugin:
@@ -68,7 +69,8 @@ class Plugin:
     "stimulated" and that share of them is taken from the customer's later purchases;
     `redeem` may change new orders' list
     values and return a discount per order (yuan); `arrivals` may return newcomers who join
-    in [t0, t1) because of what the policy does (paid traffic, referrals).
+    in [t0, t1) because of what the policy does (paid traffic, referrals); they are appended
+    to the population, and `grown` tells every plugin its new size.
     """
 
     def start(self, engine: EngineView) -> None:
@@ -85,6 +87,9 @@ class Plugin:
 
     def arrivals(self, t0: float, t1: float) -> Newcomers | None:
         return None
+
+    def grown(self, n: int) -> None:
+        """Newcomers were appended: the population now has n customers."""
 
 
 @dataclass(frozen=True)

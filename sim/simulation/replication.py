@@ -86,7 +86,7 @@ def without_actions(scenario: Scenario, name: str) -> Scenario | None:
     policy = scenario.policies[name]
     if policy.is_empty():
         return None
-    bare = policy.model_copy(update={"waves": [], "programmes": [], "holdout": 0.0})
+    bare = policy.model_copy(update={"waves": [], "programmes": [], "holdout": 0.0, "referral": None, "acquisition": {}})
     return scenario.model_copy(update={"policies": {**scenario.policies, name: bare}})
 
 

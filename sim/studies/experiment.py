@@ -58,8 +58,16 @@ def play_split(scenario: Scenario, replication: int, seed: int | None = None,
 
     Columns: arm, held_out (inside the arm's holdout), exposed (received or was held out of at
     least one action), segment, new (joined during the calendar), pre_spend (spend in the half
-    year before, yuan), and OUTCOMES.
+    year before, yuan), and OUTCOMES. Raises `InputError` for levers a customer-level split
+    cannot randomise (bundles, referral offers, a policy's own ad spend).
     """
+    for name, policy in scenario.policies.items():
+        levers = [k for k, on in (("bundles", policy.bundles), ("referral", policy.referral),
+                                  ("acquisition", policy.acquisition)) if on]
+        if levers:
+            raise InputError(f"policies.{name}.{levers[0]}: a customer-level split randomises the shop's existing "
+                             "customers and cannot split this lever (it acts on orders or brings new customers); "
+                             "compare the policies with `sim run` instead")
     seed = scenario.run.seed if seed is None else seed
     names = list(scenario.policies)
     weights = np.array([(shares or {}).get(n, 1.0) for n in names], dtype=float)
