@@ -4,83 +4,20 @@
     write_report("results/double11_preheat-20261111-090000")   # -> Path of report.html
 
 Each section appears only when the folder has its data, so the report grows with the run.
+The page is built in `sim.report.page`, loaded (with matplotlib and pandas) on first use, so
+the console modules of this package load without them.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
-from pathlib import Path
-
-from sim.report import html
-from sim.report.artefacts import artefact_sections, note_missing
-from sim.report.charts import policy_colors
-from sim.report.fonts import has_cjk
-from sim.report.contents import NotARunFolder, RunContents, read_run_contents
-from sim.report.scenario_brief import scenario_section
-from sim.report.sections import (coupons_section, daily_section, decision_section, distributions_section,
-                                 event_hours_section, funnel_section, headline_section, repurchase_section,
-                                 sweep_section)
-from sim.store.run_folder import INCOMPLETE  # the report is written just before the folder is renamed
+import importlib
 
 __all__ = ["REPORT_FILE", "NotARunFolder", "build_report", "write_report"]
 
 REPORT_FILE = "report.html"
 
-SECTIONS: tuple[Callable, ...] = (
-    headline_section, decision_section, distributions_section, daily_section, event_hours_section,
-    funnel_section, repurchase_section, coupons_section,
-)
 
-
-def build_report(run: RunContents, strict: bool = False) -> str:
-    """The report page for a read run folder.
-
-    A section whose data has an unexpected shape is replaced by a note (and a warning), so one
-    odd file never costs the whole report; `strict=True` raises instead.
-    """
-    colors = policy_colors(run.policies, run.control)
-    sections = [scenario_section(run.scenario, run.manifest, run.control, run.policies)]
-    view = run
-    if run.points():
-        # A sweep: the sections below describe its first grid point; the sweep section shows them all.
-        point, values = run.points()[0]
-        view = run.at_point(point)
-        sections[0] = html.Section(sections[0].anchor, sections[0].title, sections[0].body + html.paragraph(
-            html.text(f"This run is a sweep over {len(run.points())} grid points; the sections below show "
-                      f"grid point {point} ({values}), the Sweep section every point."), "note"))
-    for make in SECTIONS:
-        made = _guarded(make, view, colors, strict)
-        sections += [made] if made is not None else []
-    for make in (sweep_section, artefact_sections):
-        made = _guarded(make, run, colors, strict)
-        sections += made if isinstance(made, list) else [made] if made is not None else []
-    name = run.scenario.get("name") or run.path.name
-    lead = [run.scenario.get("question") or "", f"Run folder {run.path.name.removesuffix(INCOMPLETE)}"]
-    footer = note_missing(run)
-    if not has_cjk():
-        footer += html.paragraph("No font with Chinese characters was found, so chart labels are in English only "
-                                 "(install fonts-noto-cjk to add them).", "note")
-    return html.page(f"{name} 策略模拟报告", [line for line in lead if line], sections, footer)
-
-
-def _guarded(make: Callable, run: RunContents, colors: dict[str, str], strict: bool):
-    try:
-        return make(run, colors)
-    except Exception as exc:  # noqa: BLE001 - shown in the page, raised when strict
-        if strict:
-            raise
-        warnings.warn(f"report: {make.__name__} skipped: {exc!r}", stacklevel=3)
-        name = make.__name__.removesuffix("_section").removesuffix("_sections")
-        return html.Section(name, f"{name.replace('_', ' ').capitalize()} (not shown)",
-                            html.paragraph(f"This part could not be drawn: {html.text(exc)}", "note"))
-
-
-def write_report(run_folder: str | Path, strict: bool = False) -> Path:
-    """Build the report of a run folder and write it to `<run_folder>/report.html` atomically.
-
-    Raises NotARunFolder (a `sim.errors.DataError`) when the folder is missing or is not a
-    run folder. Returns the report's path.
-    """
-    run = read_run_contents(run_folder)
-    return html.write_atomic(run.path / REPORT_FILE, build_report(run, strict=strict))
+def __getattr__(name: str):
+    if name in ("NotARunFolder", "build_report", "write_report"):
+        return getattr(importlib.import_module("sim.report.page"), name)
+    raise AttributeError(f"module 'sim.report' has no attribute {name!r}")

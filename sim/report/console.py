@@ -22,7 +22,6 @@ from rich.table import Table
 from rich.text import Text
 
 from sim import vocabulary
-from sim.store.results import HEADLINE, MARKETING_HEADLINE
 
 
 WRITING = "writing tables and report"
@@ -192,6 +191,8 @@ def _short_names(columns: list[str]) -> dict[str, str]:
 
 def print_run(out: Console, result) -> None:
     """A finished run or sweep: its summary (or sweep table), the comparison and the closing line."""
+    from sim.store.results import HEADLINE, MARKETING_HEADLINE  # with the run's tables, not at start-up
+
     spec = result.scenario
     markets = any(not p.is_empty() for p in spec.policies.values())
     headline = HEADLINE + (MARKETING_HEADLINE if markets else ())
