@@ -57,6 +57,8 @@ _LIST: list[Metric] = [
     _m("alive_start", "customers", "count", description="base customers still active at the start"),
     _m("alive_end", "customers", "count", description="customers still active at the end"),
     _m("customers_end", "customers", "count"),
+    _m("bundle_orders", "orders", "count", description="orders that took at least one bundle layer"),
+    _m("bundle_value", _Y, _C, description="list value the bundle layers added"),
     # marketing (sim.marketing.evaluation)
     _m("messages", "messages", "count", "lower"),
     _m("message_cost", _Y, _C, "lower"),
@@ -67,6 +69,7 @@ _LIST: list[Metric] = [
     _m("coupons_redeemed", "coupons", "count"),
     _m("redemption_rate", "share", "share"),
     _m("coupon_cost", _Y, _C, "lower"),
+    _m("coupon_top_up", _Y, _C, description="list value customers added to reach a coupon's threshold or tier"),
     _m("subsidy", _Y, _C, "lower", "coupon cost on orders that would have happened anyway"),
     _m("pulled_forward_orders", "orders", "count", "lower",
        "stimulated orders taken from the customer's later purchases"),

@@ -52,6 +52,10 @@ def test_a_policy_without_bundles_is_unchanged_by_another_policys():
     assert mine.drop(columns="policy").equals(one.drop(columns="policy"))
     bundled = both[both.policy == "bundled"].reset_index(drop=True)
     assert (bundled.orders == mine.orders).all() and (bundled.gmv > mine.gmv).all()
+    assert mine.bundle_orders.eq(0).all() and mine.bundle_value.eq(0).all()
+    share = bundled.bundle_orders / bundled.orders  # orders taking at least one layer: 1 - 0.7 x 0.9
+    assert ((share - 0.37).abs() < 4 * np.sqrt(0.37 * 0.63 / bundled.orders)).all()
+    assert (bundled.bundle_value > 0).all()
 
 
 @pytest.mark.parametrize("bundles,message", [

@@ -16,6 +16,7 @@ class CouponStats:
     issued: int = 0
     redeemed: int = 0
     cost: float = 0.0
+    top_up: float = 0.0  # list value added by holders topping their basket up to a threshold, yuan
     tiers: dict[float, list] = field(default_factory=dict)  # tier threshold -> [redeemed, cost]
 
 
@@ -124,6 +125,7 @@ class CouponBook:
             tiers = self._tiers[int(spec_id)]
             reach = value[orders, None] >= tiers[None, :, 0] * (1.0 - self.top_up[holders, None])
             tier = reach.shape[1] - 1 - np.argmax(reach[:, ::-1], axis=1)  # the highest tier reached
+            stats.top_up += float(np.maximum(tiers[tier, 0] - value[orders], 0.0).sum())
             value[orders] = np.maximum(value[orders], tiers[tier, 0])
             discount[orders] = tiers[tier, 1]
             stats.redeemed += int(mine.sum())

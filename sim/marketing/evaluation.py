@@ -16,8 +16,8 @@ HORIZONS_DAYS = (2, 10, 30)
 
 MARKETING_METRICS = (
     "messages", "message_cost", "opt_outs", "responses", "add_to_cart", "coupons_issued", "coupons_redeemed",
-    "redemption_rate", "coupon_cost", "subsidy", "marketing_spend", "pulled_forward_orders", "assigned",
-    "held_out", "incremental_orders", "incremental_gmv", "incremental_net_profit", "roms",
+    "redemption_rate", "coupon_cost", "coupon_top_up", "subsidy", "marketing_spend", "pulled_forward_orders",
+    "assigned", "held_out", "incremental_orders", "incremental_gmv", "incremental_net_profit", "roms",
 )
 """Per replication and policy; money in yuan. `responses` are the stimulated orders (those the
 marketing lift added: the counterfactual difference on the same random draws), attributed to
@@ -52,6 +52,7 @@ def marketing_metrics(rt: PolicyRuntime | None, orders: OrderTable, n: int, pull
         "coupons_redeemed": float(redeemed),
         "redemption_rate": redeemed / issued if issued else np.nan,
         "coupon_cost": coupon_cost,
+        "coupon_top_up": float(sum(s.top_up for s in cp)),
         "subsidy": float(orders.coupon[~orders.stimulated & ~orders.first].sum()),
         "marketing_spend": spend,
         "pulled_forward_orders": float(pulled_forward),

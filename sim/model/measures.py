@@ -17,7 +17,7 @@ from sim.vocabulary import ROLES
 METRICS = (
     "visitors", "orders", "buyers", "new_buyers", "returning_buyers", "gmv", "discount_cost",
     "gross_profit", "net_profit", "aov", "repurchase_rate", "churned", "alive_start", "alive_end",
-    "customers_end",
+    "customers_end", "bundle_orders", "bundle_value",
 )
 """Per replication and policy; money in yuan, rates as shares. discount_cost is the event
 discount; gross_profit is after event and coupon discounts; net_profit also pays the messages."""
@@ -56,6 +56,7 @@ def order_table(engine: Engine, scenario: Scenario, discount_profit_items: bool 
         o["discount"] = (o["value"] - o["coupon"]) * rate
         o["paid"] = o["value"] - o["coupon"] - o["discount"]
     o["profit"] = (o["value"] - extra) * margin + extra_profit - o["coupon"] - o["discount"]
+    o["bundled"] = extra
     return OrderTable(**o)
 
 
@@ -98,6 +99,8 @@ def headline(engine: Engine, orders: OrderTable, visitors: np.ndarray,
         "alive_start": float(np.count_nonzero(base & (pop.alive | ~np.isnan(engine.churned_at)))),
         "alive_end": float(np.count_nonzero(pop.alive & joined)),
         "customers_end": float(np.count_nonzero(joined)),
+        "bundle_orders": float(np.count_nonzero(orders.bundled > 0)),
+        "bundle_value": float(orders.bundled.sum()),
     }
 
 

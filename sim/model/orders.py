@@ -58,6 +58,7 @@ class OrderTable:
     discount: np.ndarray  # event discount
     paid: np.ndarray  # value - coupon - discount
     profit: np.ndarray  # value x margin - coupon - discount
+    bundled: np.ndarray  # list value added by the bundle layers the order took (0 for none), yuan
 
     def __len__(self) -> int:
         return len(self.time)

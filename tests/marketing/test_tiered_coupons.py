@@ -49,6 +49,8 @@ def test_tiers_never_exceed_the_budget_and_are_reported_per_tier():
     assert (per_rep["cost"] <= 30000).all() and (per_rep["redeemed"] > 0).all()
     assert (table.groupby("replication")["issued"].first() <= 30000 // 60).all()
     np.testing.assert_allclose(per_rep["redeemed"].to_numpy(), run.replications["coupons_redeemed"].to_numpy())
+    top_up = run.replications["coupon_top_up"]  # each topped-up basket adds at most top_up x its tier
+    assert (top_up > 0).all() and (top_up <= run.replications["coupons_redeemed"] * 0.3 * 399).all()
 
 
 @pytest.mark.parametrize("tiers,message", [
