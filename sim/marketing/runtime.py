@@ -253,7 +253,6 @@ class PolicyRuntime(Plugin):
         held = self.held_out[audience]
         self.exposures.append(Exposure(ref.name, ref.channel or "shop", t, audience[~held], audience[held]))
         reached = audience[~held]
-        reached = reached[pop.remaining[reached] > 0]
         if ref.channel is not None:
             channel = self.scenario.channels[ref.channel]
             u = self._uniforms((_REFERRAL,))
@@ -261,6 +260,7 @@ class PolicyRuntime(Plugin):
             outcome = self.mailbox.deliver(Send(ref.channel, channel, reached, t), np.ones(len(reached)),
                                            pop.remaining > 0, u[1:4])
             engine.churn(outcome.churned, t)
+        reached = reached[pop.remaining[reached] > 0]  # only customers still buying share
         self.referral = play_referral(ref, self.scenario, reached, t, engine.calendar.end, len(pop),
                                       important_value_level(pop), engine.seed, engine.replication)
 
