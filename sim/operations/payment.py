@@ -25,11 +25,15 @@ Common random numbers: the unpaid, recovery, response and self-pay draws are mad
 for every row of the book, in a fixed order, so reminders on and off meet the same buyers who
 would self-pay and at the same times. Every reminder, payment and closing is written to `log`
 as (hours, kind, customer, order).
+
+`PaymentDesk` runs these rules with one SimPy process per unpaid order (the reference);
+`settle_payments` runs them, with stock, in one compiled loop (`sim.operations.kernels.payments`).
 """
 
 from __future__ import annotations
 
-from typing import Callable, Generator
+from dataclasses import dataclass
+from typing import Callable, Generator, Iterable
 
 import numpy as np
 import simpy
@@ -38,6 +42,65 @@ from sim.config.operations import Payment
 from sim.operations.orders import CLOSED, PAID, UNPAID, OrderBook
 
 REMIND, PAY, CLOSE = "remind", "pay", "close"
+KINDS = (REMIND, PAY, CLOSE)  # log kind codes 0, 1, 2
+
+
+@dataclass(frozen=True)
+class PaymentDraws:
+    """The payment random numbers of every book row, drawn up front in a fixed order.
+
+    `self_pay_after`: hours from placing to paying unprompted, inf for buyers who would not.
+    """
+
+    u_unpaid: np.ndarray
+    u_recover: np.ndarray
+    u_response: np.ndarray
+    self_pay_after: np.ndarray
+
+    @classmethod
+    def draw(cls, config: Payment, rng: np.random.Generator, n: int) -> PaymentDraws:
+        u_unpaid, u_recover, u_response = rng.random(n), rng.random(n), rng.random(n)
+        # both arrays are drawn for every row, so self-payers do not depend on the reminders
+        self_pay_after = np.where(rng.random(n) < config.self_pay_share,
+                                  rng.exponential(config.self_pay_minutes / 60.0, n), np.inf)
+        return cls(u_unpaid, u_recover, u_response, self_pay_after)
+
+
+@dataclass(frozen=True, eq=False)
+class PaymentLog:
+    """Every reminder, payment and closing in event order: hours, kind code (index into
+    KINDS), customer id, order row. Iterates as (hours, kind, customer, order) tuples."""
+
+    time: np.ndarray
+    kind: np.ndarray
+    customer: np.ndarray
+    order: np.ndarray
+
+    @classmethod
+    def from_records(cls, records: Iterable[tuple[float, str, int, int]]) -> PaymentLog:
+        rows = list(records)
+        code = {k: c for c, k in enumerate(KINDS)}
+        return cls(np.array([r[0] for r in rows], dtype=float),
+                   np.array([code[r[1]] for r in rows], dtype=np.int8),
+                   np.array([r[2] for r in rows], dtype=np.int64), np.array([r[3] for r in rows], dtype=np.int64))
+
+    def of(self, kind: str) -> np.ndarray:
+        """Mask of the entries of one kind (REMIND, PAY or CLOSE)."""
+        return self.kind == KINDS.index(kind)
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+    def __iter__(self):
+        for t, k, c, j in zip(self.time.tolist(), self.kind.tolist(), self.customer.tolist(), self.order.tolist()):
+            yield t, KINDS[k], c, j
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, PaymentLog):
+            return NotImplemented
+        return all(np.array_equal(getattr(self, f), getattr(other, f)) for f in ("time", "kind", "customer", "order"))
+
+    __hash__ = None
 
 
 class PaymentDesk:
@@ -52,13 +115,9 @@ class PaymentDesk:
                  on_closed: Callable[[int], None]):
         self.env, self.cfg, self.book = env, config, book
         self.on_paid, self.on_closed = on_paid, on_closed
-        n = len(book.time)
-        self.u_unpaid = rng.random(n)
-        self.u_recover = rng.random(n)
-        self.u_response = rng.random(n)
-        # both arrays are drawn for every row, so self-payers do not depend on the reminders
-        self.self_pay_after = np.where(rng.random(n) < config.self_pay_share,
-                                       rng.exponential(config.self_pay_minutes / 60.0, n), np.inf)
+        d = PaymentDraws.draw(config, rng, len(book.time))
+        self.u_unpaid, self.u_recover, self.u_response = d.u_unpaid, d.u_recover, d.u_response
+        self.self_pay_after = d.self_pay_after
         self.close_hours = config.close_hours_by_role()
         self.paid_events: dict[int, simpy.Event] = {}
         self.open_by_buyer: dict[int, set[int]] = {}
@@ -132,3 +191,37 @@ class PaymentDesk:
         self.open_by_buyer[int(book.customer[i])].discard(i)
         self.log.append((self.env.now, CLOSE, int(book.customer[i]), i))
         self.on_closed(i)
+
+
+def settle_payments(book: OrderBook, config: Payment, draws: PaymentDraws,
+                    units: np.ndarray | None, until: float) -> tuple[PaymentLog, np.ndarray, np.ndarray, np.ndarray]:
+    """PaymentDesk's rules with stock (StockRoom) for every filled row of `book`, in one compiled loop.
+
+    Rows are placed in time order (at equal times in row order: the engine's rows come before
+    those bought after a chat, which are appended in the order they were bought); `units` by role
+    or None for unlimited. Fills the book's status, paid_time, end_time, reminded and
+    self_pay_time. Returns the log, the rows in the order they were paid, and the lowest stock
+    and the stock-out hour by role.
+    """
+    from sim.operations import kernels
+
+    n = book.size
+    time, role = book.time[:n], book.role[:n]
+    sequence = np.argsort(time, kind="stable")  # at equal times the engine's rows come first
+    buyers, buyer = np.unique(book.customer[:n], return_inverse=True)
+    buyer_rows = np.argsort(buyer, kind="stable")
+    buyer_start = np.searchsorted(buyer[buyer_rows], np.arange(len(buyers) + 1))
+    limited = np.zeros(4, dtype=np.bool_) if units is None else np.ones(4, dtype=np.bool_)
+    stock = np.zeros(4) if units is None else np.asarray(units, dtype=float)
+    rem = config.reminder
+    (status, paid_time, end_time, reminded, self_pay_time, log_t, log_k, log_i, n_log, paid_order, n_paid,
+     lowest, stockout) = kernels.payments(
+        sequence, time, buyer, role, buyer_start, buyer_rows, draws.u_unpaid[:n], draws.u_recover[:n],
+        draws.u_response[:n], draws.self_pay_after[:n], config.close_hours_by_role(),
+        float(config.unpaid_share), bool(rem.enabled), rem.delay_minutes / 60.0, float(rem.recovery),
+        rem.response_minutes / 60.0, stock, limited, float(until))
+    book.status[:n], book.paid_time[:n], book.end_time[:n] = status, paid_time, end_time
+    book.reminded[:n], book.self_pay_time[:n] = reminded, self_pay_time
+    rows = log_i[:n_log]
+    log = PaymentLog(log_t[:n_log].copy(), log_k[:n_log].copy(), book.customer[rows], rows.copy())
+    return log, paid_order[:n_paid].copy(), (None if units is None else lowest), stockout

@@ -19,9 +19,9 @@ from sim.config.operations import Operations
 from sim.vocabulary import ROLES
 from sim.operations.orders import (CLOSED, FROM_SERVICE, NO_STOCK, NOT_PLACED, PAID, SHIPPED,
                                    UNPAID, OrderBook)
-from sim.operations.payment import REMIND
+from sim.operations.payment import CLOSE, REMIND, PaymentLog
 from sim.operations.service import ChatLog
-from sim.operations.stock import StockRoom
+from sim.operations.stock import StockOutcome, StockRoom
 from sim.operations.warehouse import PickCalendar
 
 
@@ -45,7 +45,7 @@ class OperationsResult:
     scalars: dict[str, float]
     orders: dict[str, np.ndarray] = field(repr=False)
     chats: ChatLog = field(repr=False)
-    payment_log: list[tuple[float, str, int, int]] = field(repr=False)
+    payment_log: PaymentLog = field(repr=False)
 
     def metrics(self) -> dict[str, float]:
         """Flat per-replication metrics, including lost sales by role."""
@@ -56,7 +56,7 @@ class OperationsResult:
         return out
 
 
-def build_result(book: OrderBook, chats: ChatLog, log: list, stock: StockRoom,
+def build_result(book: OrderBook, chats: ChatLog, log: PaymentLog, stock: StockRoom | StockOutcome,
                  calendar: PickCalendar, agents: np.ndarray, config: Operations,
                  start: float, end: float) -> OperationsResult:
     """Summarise a finished run."""
@@ -69,17 +69,17 @@ def build_result(book: OrderBook, chats: ChatLog, log: list, stock: StockRoom,
                             _stock_table(o, stock), scalars, o, chats, log)
 
 
-def _payment_metrics(o: dict, log: list, config: Operations) -> dict[str, float]:
+def _payment_metrics(o: dict, log: PaymentLog, config: Operations) -> dict[str, float]:
     st, paid = o["status"], np.isin(o["status"], (PAID, SHIPPED))
     placed = st != NOT_PLACED
-    reminded = {j for _, kind, _, j in log if kind == REMIND}
+    remind = log.of(REMIND)
     rec, inc = o["recovered"], o["recovered_incremental"]
     return {
         "orders_placed": float(np.sum(placed & (st != NO_STOCK))),
         "orders_from_service": float(np.sum(o["source"] == FROM_SERVICE)),
         "unpaid_orders": float(np.sum(placed & _was_unpaid(o))),
-        "reminders_sent": float(len({c for _, kind, c, _ in log if kind == REMIND})),
-        "reminded_orders": float(len(reminded)),
+        "reminders_sent": float(len(np.unique(log.customer[remind]))),
+        "reminded_orders": float(len(np.unique(log.order[remind]))),
         "recovered_orders": float(rec.sum()),
         "recovered_gmv": float(o["value"][rec].sum()),
         "recovered_orders_incremental": float(inc.sum()),
@@ -142,12 +142,12 @@ def _warehouse_metrics(o: dict, config: Operations, start: float) -> dict[str, f
     }
 
 
-def _cost_metrics(calendar: PickCalendar, agents: np.ndarray, log: list,
+def _cost_metrics(calendar: PickCalendar, agents: np.ndarray, log: PaymentLog,
                   config: Operations, days_to_clear: float) -> dict[str, float]:
     """Agent-hours of the event day's first 24 hours; staff-hours until the backlog clears."""
     days = days_to_clear if np.isfinite(days_to_clear) else len(calendar.rate) / 24.0
     staff_hours = calendar.rate[: int(np.ceil(days) * 24)].sum() / config.warehouse.picks_per_staff_hour
-    reminders = len({c for _, kind, c, _ in log if kind == REMIND})
+    reminders = len(np.unique(log.customer[log.of(REMIND)]))
     return {
         "agent_cost": float(agents[:24].sum() * config.service.agent_hour_cost),
         "staff_cost": float(staff_hours * config.warehouse.staff_hour_cost),
@@ -155,7 +155,7 @@ def _cost_metrics(calendar: PickCalendar, agents: np.ndarray, log: list,
     }
 
 
-def _hourly(o: dict, chats: ChatLog, log: list, calendar: PickCalendar, agents: np.ndarray,
+def _hourly(o: dict, chats: ChatLog, log: PaymentLog, calendar: PickCalendar, agents: np.ndarray,
             config: Operations, start: float, end: float) -> pd.DataFrame:
     first = int(np.floor(start))
     edges = np.arange(first, int(np.ceil(end)) + 1, dtype=float)
@@ -170,7 +170,7 @@ def _hourly(o: dict, chats: ChatLog, log: list, calendar: PickCalendar, agents: 
         u = np.sort(np.where(np.isnan(until), np.inf, until)[~np.isnan(since)])
         return np.searchsorted(s, edges[1:], "right") - np.searchsorted(u, edges[1:], "right")
 
-    kinds = {k: np.array([t for t, kind, _, _ in log if kind == k]) for k in (REMIND, "close")}
+    kinds = {k: log.time[log.of(k)] for k in (REMIND, CLOSE)}
     w = chats.waits() * 3600.0
     within = ~np.isnan(chats.answered) & (w <= config.service.target_seconds)
     leave = np.where(np.isnan(chats.answered), chats.abandoned, chats.answered)
@@ -183,7 +183,7 @@ def _hourly(o: dict, chats: ChatLog, log: list, calendar: PickCalendar, agents: 
         "reminders": count(kinds[REMIND]) if len(kinds[REMIND]) else np.zeros(n, int),
         "recovered": count(rec_pay),
         "recovered_incremental": count(inc_pay),
-        "closed": count(kinds["close"]) if len(kinds["close"]) else np.zeros(n, int),
+        "closed": count(kinds[CLOSE]) if len(kinds[CLOSE]) else np.zeros(n, int),
         "chat_arrivals": count(chats.arrival),
         "agents": agents[:n].astype(int),
         "chat_load": count(chats.arrival) * config.service.handle_time.mean_minutes / 60.0,
@@ -199,7 +199,7 @@ def _hourly(o: dict, chats: ChatLog, log: list, calendar: PickCalendar, agents: 
     })
 
 
-def _stock_table(o: dict, stock: StockRoom) -> pd.DataFrame:
+def _stock_table(o: dict, stock: StockRoom | StockOutcome) -> pd.DataFrame:
     lost = o["status"] == NO_STOCK
     rows = []
     for r, name in enumerate(ROLES):

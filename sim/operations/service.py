@@ -5,6 +5,10 @@ A chat waits in one FIFO queue for a free place with an on-duty agent (at most
 whose patience runs out first leaves. When the schedule cuts agents at an hour boundary the
 agents who go off duty finish the chats they hold but take no new ones.
 Times are hours; handle time and patience are drawn in minutes from the config and converted.
+
+`simulate_chats` and `run_chats` run these rules in one compiled loop
+(`sim.operations.kernels.chat_desk`); `ChatDesk` and `simulate_chats_reference` run them with
+one SimPy process per chat, the reference the loop is tested against.
 """
 
 from __future__ import annotations
@@ -93,9 +97,7 @@ class ChatDesk:
         self.env, self.cfg, self.on_end = env, config, on_end
         self.arrival = np.sort(np.asarray(arrivals, dtype=float))
         n = len(self.arrival)
-        self.handle = draw_handle_hours(config, rng, n)
-        self.patience = (np.full(n, np.inf) if config.patience_minutes is None
-                         else rng.exponential(config.patience_minutes / 60.0, n))
+        self.handle, self.patience = draw_chat_hours(config, rng, n)
         self.agents_by_hour = np.asarray(agents_by_hour, dtype=np.int64)
         self.first_hour = int(np.floor(env.now))
         max_agents = int(self.agents_by_hour.max()) if len(self.agents_by_hour) else 0
@@ -162,9 +164,56 @@ def draw_handle_hours(config: Service, rng: np.random.Generator, n: int) -> np.n
     return rng.lognormal(np.log(mean) - sigma2 / 2.0, np.sqrt(sigma2), n)
 
 
+def draw_chat_hours(config: Service, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Handle time and patience (hours; inf = never leaves) of n chats, in this draw order."""
+    handle = draw_handle_hours(config, rng, n)
+    patience = (np.full(n, np.inf) if config.patience_minutes is None
+                else rng.exponential(config.patience_minutes / 60.0, n))
+    return handle, patience
+
+
+def run_chats(arrivals: np.ndarray, agents_by_hour: np.ndarray, config: Service, handle: np.ndarray,
+              patience: np.ndarray, start_hour: float = 0.0, until: float = np.inf) -> ChatLog:
+    """The chat desk's rules (as ChatDesk) in one compiled loop, for drawn handle times and patience.
+
+    `arrivals` sorted, hours; `agents_by_hour` from floor(start_hour); events at or after
+    `until` (hours) do not happen.
+    """
+    from sim.operations import kernels
+
+    arrival = np.ascontiguousarray(arrivals, dtype=float)
+    answered, ended, abandoned, agent, by_agent, total = kernels.chat_desk(
+        arrival, np.ascontiguousarray(handle, dtype=float), np.ascontiguousarray(patience, dtype=float),
+        np.ascontiguousarray(agents_by_hour, dtype=np.int64), int(np.floor(start_hour)), float(start_hour),
+        int(config.chats_per_agent), float(until))
+    served = ~np.isnan(answered)
+    hour = np.floor(answered[served]).astype(np.int64)
+    return ChatLog(arrival, answered, ended, abandoned, agent,
+                   _peaks(hour, by_agent[served]), _peaks(hour, total[served]))
+
+
+def _peaks(hour: np.ndarray, value: np.ndarray) -> dict[int, int]:
+    """Hour -> largest value among the entries of that hour."""
+    if not len(hour):
+        return {}
+    order = np.lexsort((value, hour))
+    h, v = hour[order], value[order]
+    last = np.r_[h[1:] != h[:-1], True]
+    return {int(a): int(b) for a, b in zip(h[last], v[last])}
+
+
 def simulate_chats(arrivals: np.ndarray, agents_by_hour: np.ndarray, config: Service,
                    rng: np.random.Generator, start_hour: float = 0.0) -> ChatLog:
-    """Run the chat desk alone (own environment) for hourly agent counts from `start_hour`."""
+    """Run the chat desk alone for hourly agent counts from `start_hour` (compiled loop)."""
+    arrival = np.sort(np.asarray(arrivals, dtype=float))
+    handle, patience = draw_chat_hours(config, rng, len(arrival))
+    return run_chats(arrival, agents_by_hour, config, handle, patience, start_hour)
+
+
+def simulate_chats_reference(arrivals: np.ndarray, agents_by_hour: np.ndarray, config: Service,
+                             rng: np.random.Generator, start_hour: float = 0.0) -> ChatLog:
+    """`simulate_chats` with one SimPy process per chat: the reference the compiled loop is
+    tested against (same draws, same rules)."""
     env = simpy.Environment(initial_time=start_hour)
     desk = ChatDesk(env, config, arrivals, agents_by_hour, rng)
     desk.start()

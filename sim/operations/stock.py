@@ -6,6 +6,7 @@ unpaid order closes. An order that finds no unit is a lost sale (status NO_STOCK
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Generator
 
 import numpy as np
@@ -14,6 +15,16 @@ import simpy
 from sim.config.operations import Stock
 from sim.vocabulary import ROLES
 from sim.operations.orders import NO_STOCK, OrderBook
+
+
+@dataclass(frozen=True)
+class StockOutcome:
+    """Stock by role after a run: units at the start and the lowest level (None = unlimited),
+    and the hour the first order found none (NaN if never)."""
+
+    initial: np.ndarray | None
+    lowest: np.ndarray | None
+    stockout_time: np.ndarray
 
 
 class StockRoom:

@@ -40,6 +40,23 @@ class PickCalendar:
         k = min(max(k, 0), len(self.rate) - 1)
         return max(t, self.start + k + (target - self.cum[k]) / self.rate[k])
 
+    def work_done_at(self, t: np.ndarray) -> np.ndarray:
+        """`work_done` for an array of hours."""
+        x = np.clip(np.asarray(t, dtype=float) - self.start, 0.0, len(self.rate))
+        k = np.minimum(x.astype(np.int64), len(self.rate) - 1)
+        return self.cum[k] + (x - k) * self.rate[k]
+
+    def hour_of_work(self, work: np.ndarray) -> np.ndarray:
+        """Hour at which cumulative capacity reaches each `work` (orders, >= 1); inf past the calendar.
+
+        Work done exactly as a shift ends ships at that moment (`finish` in exact arithmetic).
+        """
+        work = np.asarray(work, dtype=float)
+        k = np.clip(np.searchsorted(self.cum, work, side="left") - 1, 0, len(self.rate) - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = self.start + k + (work - self.cum[k]) / self.rate[k]
+        return np.where(work > self.cum[-1], np.inf, t)
+
 
 class PackingLine:
     """FIFO queue of paid orders and the process that ships them."""
@@ -65,8 +82,35 @@ class PackingLine:
             self.book.status[i], self.book.ship_time[i] = SHIPPED, env.now
 
 
+def ship_in_order(paid: np.ndarray, calendar: PickCalendar, end: float) -> np.ndarray:
+    """Ship hours of orders packed one after another in the given order (PackingLine's rule).
+
+    `paid` hours in the order the orders joined the queue; NaN = not shipped before `end`.
+    Order k starts at the later of its payment and the previous shipment and needs one order
+    of capacity, so in capacity units c_k = max(W(paid_k), c_(k-1)) + 1 with W the cumulative
+    capacity: c_k = k + 1 + max over j <= k of (W(paid_j) - j), a running maximum.
+    """
+    paid = np.asarray(paid, dtype=float)
+    if not len(paid):
+        return np.zeros(0)
+    k = np.arange(len(paid), dtype=float)
+    work = np.maximum.accumulate(calendar.work_done_at(paid) - k) + k + 1.0
+    ship = np.maximum(calendar.hour_of_work(work), paid)
+    return np.where(ship < end, ship, np.nan)
+
+
 def ship_times(paid_times: np.ndarray, config: Warehouse, start_hour: float, hours: int) -> np.ndarray:
-    """Run the packing line alone for orders paid at `paid_times` (hours); NaN = not shipped."""
+    """Ship hours of orders paid at `paid_times` (hours) by the packing line alone; NaN = not shipped."""
+    order = np.argsort(paid_times, kind="stable")
+    t = np.asarray(paid_times, dtype=float)[order]
+    out = np.full(len(t), np.nan)
+    out[order] = ship_in_order(t, PickCalendar(config, start_hour, hours), start_hour + hours)
+    return out
+
+
+def ship_times_reference(paid_times: np.ndarray, config: Warehouse, start_hour: float,
+                         hours: int) -> np.ndarray:
+    """`ship_times` with a SimPy packing line (one event per order): the reference it is tested against."""
     order = np.argsort(paid_times, kind="stable")
     t = np.asarray(paid_times, dtype=float)[order]
     n = len(t)

@@ -1,12 +1,17 @@
 """Chat desk: per-agent concurrency limit, hourly staffing, abandonment."""
 
 import numpy as np
+import pytest
 
 from sim.config.operations import HandleTime, Service
-from sim.operations.service import simulate_chats
+from sim.operations.service import simulate_chats, simulate_chats_reference
+
+BOTH = pytest.mark.parametrize("simulate_chats", [simulate_chats, simulate_chats_reference],
+                               ids=["compiled", "simpy"])
 
 
-def test_agents_never_exceed_chat_limit():
+@BOTH
+def test_agents_never_exceed_chat_limit(simulate_chats):
     """Overloaded morning, a staffing cut at hour 2 while agents hold chats, then recovery."""
     rng = np.random.default_rng(8)
     cfg = Service(chats_per_agent=3, patience_minutes=5.0,
@@ -29,7 +34,8 @@ def test_agents_never_exceed_chat_limit():
     assert np.all(served ^ ~np.isnan(log.abandoned))
 
 
-def test_zero_agents_means_waiting_until_the_next_shift():
+@BOTH
+def test_zero_agents_means_waiting_until_the_next_shift(simulate_chats):
     rng = np.random.default_rng(1)
     cfg = Service(chats_per_agent=1, patience_minutes=None, handle_time=HandleTime(mean_minutes=1.0))
     log = simulate_chats(np.array([0.5, 0.6]), np.array([0, 0, 1, 1]), cfg, rng)

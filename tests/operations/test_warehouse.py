@@ -1,11 +1,12 @@
 """Packing line: capacity by hour, FIFO order, nothing shipped before it is paid."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.config.operations import Warehouse
-from sim.operations.warehouse import PickCalendar, ship_times
+from sim.operations.warehouse import PickCalendar, ship_times, ship_times_reference
 
 
 @settings(max_examples=30, deadline=None)
@@ -26,7 +27,8 @@ def test_shipping_respects_capacity_and_order(staff, paid):
         assert np.sum(ship[done] <= t) <= cal.work_done(t) + 1e-6   # never beyond capacity
 
 
-def test_no_staff_hours_pass_without_shipping():
+@pytest.mark.parametrize("ship_times", [ship_times, ship_times_reference], ids=["running_max", "simpy"])
+def test_no_staff_hours_pass_without_shipping(ship_times):
     cfg = Warehouse(staff=[0.0] * 8 + [1.0] * 16, picks_per_staff_hour=2.0)
     ship = ship_times(np.array([0.0, 0.1, 0.2]), cfg, 0.0, 24)
     assert np.allclose(ship, [8.5, 9.0, 9.5])
