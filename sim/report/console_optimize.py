@@ -6,14 +6,17 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from sim.studies.search import short_names
+
 
 def print_optimum(out: Console, result) -> None:
     """The chosen values, the confirmation and the finalists (fits 80 columns)."""
-    best = ", ".join(f"{path.split('.')[-1]} = {value:g}" for path, value in result.best.items())
+    label = short_names(list(result.best))
+    best = ", ".join(f"{label[path]} = {value:g}" for path, value in result.best.items())
     out.print(f"Best for {result.policy} on {result.metric}: {best}")
     out.print(f"  {result.metric} {result.best_mean:,.0f} (95 % interval {result.best_low:,.0f}.."
               f"{result.best_high:,.0f})")
-    now = ", ".join(f"{path.split('.')[-1]} = {value:g}" for path, value in result.current.items())
+    now = ", ".join(f"{label[path]} = {value:g}" for path, value in result.current.items())
     gain, low, high = result.gain
     out.print(f"  against the current values ({now}): {gain:+,.0f} ({low:+,.0f}..{high:+,.0f}, paired)")
     if low <= 0 <= high:
@@ -26,7 +29,7 @@ def print_optimum(out: Console, result) -> None:
     view = Table(title="Finalists (refined replications)", title_justify="left", box=box.SIMPLE_HEAD,
                  pad_edge=False)
     for p in result.params:
-        view.add_column(p.path.split(".")[-1], justify="right", no_wrap=True)
+        view.add_column(label[p.path], justify="right", no_wrap=True)
     for name in ("reps", "mean", "s.e."):
         view.add_column(name, justify="right", no_wrap=True)
     view.add_column("", no_wrap=True)
