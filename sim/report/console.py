@@ -191,11 +191,12 @@ def _short_names(columns: list[str]) -> dict[str, str]:
 
 def print_run(out: Console, result) -> None:
     """A finished run or sweep: its summary (or sweep table), the comparison and the closing line."""
-    from sim.store.results import HEADLINE, MARKETING_HEADLINE  # with the run's tables, not at start-up
+    from sim.store.results import HEADLINE, MARKETING_HEADLINE, PAID_HEADLINE, REFERRAL_HEADLINE
 
     spec = result.scenario
     markets = any(not p.is_empty() for p in spec.policies.values())
-    headline = HEADLINE + (MARKETING_HEADLINE if markets else ())
+    headline = HEADLINE + (MARKETING_HEADLINE if markets else ()) + (PAID_HEADLINE if spec.acquisition else ()) \
+        + (REFERRAL_HEADLINE if any(p.referral for p in spec.policies.values()) else ())
     if result.sweep:
         print_sweep(out, result.sweep_table(), spec.name)
     else:

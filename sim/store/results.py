@@ -23,7 +23,10 @@ from sim.version import __version__
 
 HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase_rate", "churned", "alive_end")
 MARKETING_HEADLINE = ("marketing_spend", "coupons_redeemed", "opt_outs", "incremental_gmv", "roms")
-"""The metrics shown in the console table (marketing ones when a policy markets); the files have all."""
+PAID_HEADLINE = ("new_buyers", "paid_first_orders", "ad_spend")
+REFERRAL_HEADLINE = ("referred_buyers", "referral_cost")
+"""The metrics shown in the console table (marketing ones when a policy markets, paid traffic's
+when there are ad channels, a referral's when a policy has one); the files have all."""
 
 
 def summarize(replications: pd.DataFrame, confidence: float = 0.95,
