@@ -4,7 +4,9 @@ They run the same rules as the SimPy processes in `sim.operations.service`,
 `sim.operations.payment` and `sim.operations.stock`, one loop over all chats or orders instead
 of one Python process each, so a day of hundreds of thousands of orders takes a fraction of a
 second. Times are hours. Events at or after `until` are not processed (like SimPy's
-`run(until=...)`); same-time events run in the order they were scheduled.
+`run(until=...)`). Events at the same instant run in a fixed order: on the chat desk a
+staffing change, then an arrival, then the end of a chat; in payment the placing of an order,
+then reminders, payments and closings in the order they were scheduled.
 
 Importing this module imports numba; the rest of the package imports it only when it runs.
 Compiled code is cached on disk, so only the first run on a machine pays for compilation.
