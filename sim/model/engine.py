@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import simpy
-from scipy import stats
 
 from sim import streams
 from sim.model.calendar import Calendar
@@ -31,19 +30,29 @@ def poisson_inverse(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
     n = np.zeros(len(u), dtype=np.int64)
     big = mean > _SMALL_MEAN
     if big.any():
+        from scipy import stats  # rare: only means above _SMALL_MEAN
+
         n[big] = stats.poisson.ppf(u[big], mean[big]).astype(np.int64)
-    small = np.flatnonzero(~big)
-    m = mean[small]
+        small = np.flatnonzero(~big)
+        m, us = mean[small], u[small]
+    else:  # the usual case: no copies of the whole population
+        small, m, us = None, mean, u
     term = np.exp(-m)
+    active = np.flatnonzero(us > term)
+    if not active.size:
+        return n
+    # Only customers with at least one purchase go on: the CDF is summed term by term for them.
+    m, us = m[active], us[active]
+    term = term[active]
     cdf = term.copy()
-    active = np.flatnonzero(u[small] > cdf)
-    k = 0
-    while active.size and k < 1000:
+    place = active if small is None else small[active]
+    k, live = 0, np.arange(len(active))
+    while live.size and k < 1000:
         k += 1
-        term[active] *= m[active] / k
-        cdf[active] += term[active]
-        n[small[active]] = k
-        active = active[u[small[active]] > cdf[active]]
+        term[live] *= m[live] / k
+        cdf[live] += term[live]
+        n[place[live]] = k
+        live = live[us[live] > cdf[live]]
     return n
 
 
@@ -78,6 +87,7 @@ class Engine:
         self.waited = 0
         self.preheat_lost_share = preheat_lost_share
         self._pending: list[tuple[np.ndarray, np.ndarray, bool]] = []
+        self._arrivals: tuple[int, np.ndarray, np.ndarray] | None = None  # (population size, newcomers by joining hour)
 
     def run(self, change_hours: list[float]) -> None:
         """Run the SimPy calendar to the end, stepping the population at each change hour."""
@@ -148,22 +158,28 @@ class Engine:
         last = self.n_world if first == 0 else len(pop)
         u_all = streams.generator(seed, rep, streams.PURCHASES, *keys).random(last - first)
         rng = streams.generator(seed, rep, streams.ORDERS, *keys)
-        start = np.maximum(pop.joined[idx], t0)
-        g_start = self.calendar.clock(start)
+        joined = pop.joined[idx]
+        late = np.flatnonzero(joined > t0)  # joined inside the stretch: they start at their joining hour
+        g_start = np.full(len(idx), float(self.calendar.clock(t0)))
+        g_start[late] = self.calendar.clock(joined[late])
         span = float(self.calendar.clock(t1)) - g_start
         rate = pop.lam[idx]
         for boost in boosts:
             rate = rate * boost[idx]
         lift = None if lift_all is None else lift_all[idx]
-        pull = None if pull_all is None else pull_all[idx]
         u = u_all[idx - first]
         natural = poisson_inverse(u, rate * span)
         total = natural.copy()
         if lift is not None:
             up = np.flatnonzero(lift > 1.0)
             total[up] = poisson_inverse(u[up], rate[up] * lift[up] * span[up])
-        mean = rate * span if lift is None else rate * span * lift
-        self._defer_waiting(idx, u, rate, mean, total, start, t1, keys)
+        if t1 <= 0.0:  # the pre-heat: shoppers wait for the sale
+            mean = rate * span if lift is None else rate * span * lift
+            self._defer_waiting(idx, u, rate, mean, total, np.maximum(joined, t0), t1, keys)
+        # From here on only customers with an order in the stretch matter.
+        some = np.flatnonzero(total)
+        idx, natural, total, g_start, span = idx[some], natural[some], total[some], g_start[some], span[some]
+        pull = None if pull_all is None else pull_all[idx]
         owed = self.owed[idx]
         repaid = np.minimum(owed, natural)
         self.owed[idx] -= repaid
@@ -307,8 +323,14 @@ class Engine:
                 each.grown(len(self.pop))
 
     def _first_orders(self, t0: float, t1: float) -> None:
+        """Newcomers' first orders at their joining hours in [t0, t1)."""
         pop = self.pop
-        new = np.flatnonzero(pop.acquired & (pop.joined >= t0) & (pop.joined < t1))
+        if self._arrivals is None or self._arrivals[0] != len(pop):  # made again when newcomers were added
+            acquired = np.flatnonzero(pop.acquired)
+            order = acquired[np.argsort(pop.joined[acquired], kind="stable")]
+            self._arrivals = (len(pop), order, pop.joined[order])
+        _, order, joined = self._arrivals
+        new = np.sort(order[np.searchsorted(joined, t0, "left"):np.searchsorted(joined, t1, "left")])
         if new.size:
             self.orders.add(new, pop.joined[new], self.first_value[new], self.first_coupon[new], first=True)
             pop.orders[new] += 1

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import pandas as pd
 
 if TYPE_CHECKING:  # types only: plugins.py sits below the engine it describes
+    import pandas as pd
     import simpy
 
     from sim.config.scenario import Scenario
