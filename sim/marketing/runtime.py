@@ -149,28 +149,35 @@ class PolicyRuntime(Plugin):
                    window, pull, key=(_WAVE, i), learned=wave.response)
 
     def _programme(self, j: int, prog: Programme):
-        """Wake daily: enrol on the trigger, stop on purchase, send the cycles that are due."""
+        """Wake daily: enrol on the trigger, stop on purchase, send the cycles that are due.
+
+        Each day touches only the customers concerned: those meeting the trigger and those
+        enrolled (the inactive trigger still looks at everyone in its audience).
+        """
         env = self.engine.env
         n = len(self.engine.pop)
         enrolled_at = np.full(n, np.nan)
         next_due = np.full(n, np.inf)
         sent = np.zeros(n, dtype=np.int32)
+        enrolled = np.zeros(0, dtype=np.int64)  # increasing indices
         cal = self.scenario.calendar
         for day in range(cal.start_day, cal.end_day + 1):
             t = 24.0 * day + prog.hour
             yield env.timeout(t - env.now)
             self.engine.advance(t)
             pop, n = self.engine.pop, len(self.engine.pop)
-            enrolled_at, next_due = _pad(enrolled_at, n, np.nan), _pad(next_due, n, np.inf)
-            sent = _pad(sent, n, 0).astype(np.int32)
+            if n > len(sent):
+                enrolled_at, next_due = _pad(enrolled_at, n, np.nan), _pad(next_due, n, np.inf)
+                sent = _pad(sent, n, 0).astype(np.int32)
             new, when = self._triggered(prog, day, t)
             new = new[np.isnan(enrolled_at[new])]
             enrolled_at[new] = when[new] if when is not None else t
             next_due[new] = enrolled_at[new] + 24.0 * prog.after_days
+            if new.size:
+                enrolled = np.union1d(enrolled, new)
             if prog.stop_on_purchase:
-                bought = ~np.isnan(enrolled_at) & (pop.last_order > enrolled_at)
-                next_due[bought] = np.inf
-            due = np.flatnonzero((next_due <= t + 1e-9) & (sent < prog.cycles))
+                next_due[enrolled[pop.last_order[enrolled] > enrolled_at[enrolled]]] = np.inf
+            due = enrolled[(next_due[enrolled] <= t + 1e-9) & (sent[enrolled] < prog.cycles)]
             sent[due] += 1
             next_due[due] += 24.0 * prog.every_days
             channel = self.scenario.channels[prog.channel]
@@ -181,26 +188,26 @@ class PolicyRuntime(Plugin):
     def _triggered(self, prog: Programme, day: int, t: float) -> tuple[np.ndarray, np.ndarray | None]:
         """Customers meeting the programme's trigger at hour t, and when they met it."""
         pop = self.engine.pop
-        candidates = self._select(prog.audience, t)
         if prog.trigger_days is not None:
             lo, hi = 24.0 * prog.trigger_days[0], 24.0 * (prog.trigger_days[1] + 1)
         else:
             lo, hi = -np.inf, np.inf
         if prog.trigger == "inactive":
             if not lo <= t < hi:
-                return candidates[:0], None
+                return np.zeros(0, dtype=np.int64), None
+            candidates = self._select(prog.audience, t)
             idle = (t - pop.last_order[candidates]) / 24.0 >= prog.inactive_days
             return candidates[idle], None
-        joined = pop.joined[candidates]
-        candidates = candidates[pop.acquired[candidates] & (joined >= lo) & (joined < hi)]
+        candidates = self._select(prog.audience, t, among=self.engine.joined_between(lo, min(hi, t + 1e-9)))
         if prog.trigger == "first_purchase" and prog.min_spend > 0:
             paid = self.engine.first_value[candidates] * (1.0 - self.engine.calendar.discount_at(pop.joined[candidates]))
             candidates = candidates[paid >= prog.min_spend]
         return candidates, pop.joined
 
-    def _select(self, audience: Audience, t: float) -> np.ndarray:
-        """Customers matching the audience's filters at hour t, then its assignment and uplift ranking if any."""
-        chosen = select(audience, self.engine.pop, t, self._categories)
+    def _select(self, audience: Audience, t: float, among: np.ndarray | None = None) -> np.ndarray:
+        """Customers matching the audience's filters at hour t (of those `among`, if given), then
+        its assignment and uplift ranking if any."""
+        chosen = select(audience, self.engine.pop, t, self._categories, among)
         if audience.assignment is not None:
             chosen = assignment_audience(audience.assignment, self.learned, self.engine.pop, chosen)
         if audience.uplift is not None:

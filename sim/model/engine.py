@@ -322,15 +322,20 @@ class Engine:
             for each in self.plugins:
                 each.grown(len(self.pop))
 
-    def _first_orders(self, t0: float, t1: float) -> None:
-        """Newcomers' first orders at their joining hours in [t0, t1)."""
+    def joined_between(self, t0: float, t1: float) -> np.ndarray:
+        """Increasing indices of the newcomers who joined in [t0, t1) (from a sorted index of arrivals)."""
         pop = self.pop
         if self._arrivals is None or self._arrivals[0] != len(pop):  # made again when newcomers were added
             acquired = np.flatnonzero(pop.acquired)
             order = acquired[np.argsort(pop.joined[acquired], kind="stable")]
             self._arrivals = (len(pop), order, pop.joined[order])
         _, order, joined = self._arrivals
-        new = np.sort(order[np.searchsorted(joined, t0, "left"):np.searchsorted(joined, t1, "left")])
+        return np.sort(order[np.searchsorted(joined, t0, "left"):np.searchsorted(joined, t1, "left")])
+
+    def _first_orders(self, t0: float, t1: float) -> None:
+        """Newcomers' first orders at their joining hours in [t0, t1)."""
+        pop = self.pop
+        new = self.joined_between(t0, t1)
         if new.size:
             self.orders.add(new, pop.joined[new], self.first_value[new], self.first_coupon[new], first=True)
             pop.orders[new] += 1

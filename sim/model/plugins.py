@@ -50,6 +50,9 @@ class EngineView(Protocol):
     def churn(self, customer: np.ndarray, t: float) -> None:
         """Customers stop buying from hour t on."""
 
+    def joined_between(self, t0: float, t1: float) -> np.ndarray:
+        """Increasing indices of the newcomers who joined in [t0, t1)."""
+
 
 @dataclass(frozen=True)
 class Newcomers:
