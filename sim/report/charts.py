@@ -62,9 +62,13 @@ COUNT = FuncFormatter(lambda v, _pos=None: f"{v / 1e3:,.0f}K" if abs(v) >= 1e3 a
 
 
 def png(fig: Figure) -> bytes:
-    """The figure as PNG bytes."""
+    """The figure, laid out by `tight_layout`, as PNG bytes.
+
+    Not `bbox_inches="tight"`: that lays the figure out and measures every text once more
+    before drawing it, which doubled the time of each chart.
+    """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
+    fig.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
@@ -89,6 +93,7 @@ def distributions(reps: pd.DataFrame, metrics: Sequence[tuple[str, str, str]], p
             ax.set_xlabel(label(f"{english} per replication (¥, yuan)", chinese))
         axes[0].invert_yaxis()
         fig.suptitle(label("Distribution over replications", "各次模拟的分布"))
+        fig.tight_layout()
         return png(fig)
 
 
