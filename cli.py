@@ -95,25 +95,41 @@ def _simulate(label: str, start: Callable, then: Optional[str] = None, unit: str
             raise typer.Exit(130 if exc.interrupted else 1) from None
 
 
+def _with_sets(spec, sets: list[str]):
+    """The scenario with `--set PATH=VALUE` changes, checked as a scenario file is."""
+    from sim.config.variants import derive
+
+    changes = sim.sweep.parse_sets(sets)
+    if several := [path for path, values in changes.items() if len(values) != 1]:
+        raise typer.BadParameter(f"--set takes one value per field ({', '.join(several)}); `sim sweep` runs several")
+    return derive(spec, {path: values[0] for path, values in changes.items()}, "--set") if changes else spec
+
+
 @app.command()
 def run(
     scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML file (not needed with --resume)."),
     replications: Replications = None, seed: Seed = None, workers: Workers = None, scheduler: RunScheduler = None,
     resume: Optional[Path] = typer.Option(None, "--resume", help="Finish an interrupted run folder (*.incomplete)."),
     results: Results = Path("results"),
+    set_: list[str] = typer.Option([], "--set", help="PATH=VALUE: change one field of the scenario (repeatable), "
+                                                     "e.g. --set population.size=500000."),
 ) -> None:
     """Simulate every policy of SCENARIO for many replications and write a run folder."""
     with user_errors():
         if resume is not None and scenario is not None:
             raise typer.BadParameter("give a scenario file or --resume with a run folder, not both")
+        if resume is not None and set_:
+            raise typer.BadParameter("--set changes a scenario file; a resumed run keeps its own scenario")
         if resume is not None:
-            sim.store.run_folder.RunFolder.open(resume)  # a clear error before any progress bar
+            from sim.store.run_folder import RunFolder
+
+            RunFolder.open(resume)  # a clear error before any progress bar
             result = _simulate(resume.name, lambda update: sim.resume(resume, workers=workers, scheduler=scheduler,
                                                                       progress=update), show.WRITING)
         elif scenario is None:
             raise typer.BadParameter("give a scenario file, or --resume with a run folder")
         else:
-            spec = sim.load_scenario(scenario)
+            spec = _with_sets(sim.load_scenario(scenario), set_)
             result = _simulate(spec.name, lambda update: sim.run(spec, replications=replications, seed=seed,
                                                                  workers=workers, scheduler=scheduler,
                                                                  progress=update, results_dir=results), show.WRITING)
@@ -131,7 +147,7 @@ def sweep(
     """Run SCENARIO over a grid of parameter values; one run folder with the swept values as columns."""
     with user_errors():
         spec = sim.load_scenario(scenario)
-        grid = sim.simulation.sweep.parse_sets(set_)
+        grid = sim.sweep.parse_sets(set_)
         if not grid and not spec.sweep:
             raise typer.BadParameter("nothing to sweep: add --set PATH=V1,V2 or a sweep: section")
         result = _simulate(spec.name, lambda update: sim.run(spec, replications=replications, seed=seed, workers=workers,

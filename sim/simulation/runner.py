@@ -99,7 +99,7 @@ def execute(scenario: Scenario, points: list[Point], sink: Sink | None = None, w
     keys = [(p.index, rep) for p in points for rep in range(n)]
     done_parts = sink.finished() if sink else set()
     todo = [k for k in keys if part_name(*k) not in done_parts]
-    calls = [(simulate_replication, (points[p].scenario, rep, seed)) for p, rep in todo]
+    calls = [(_replicate, (p, rep, seed)) for p, rep in todo]
 
     def describe(i: int) -> str:
         p, rep = todo[i]
@@ -112,7 +112,7 @@ def execute(scenario: Scenario, points: list[Point], sink: Sink | None = None, w
     if progress:
         progress(done, len(keys))
     try:
-        for i, output in backend(calls, describe, workers, scheduler, len(todo)):
+        for i, output in backend(calls, describe, workers, scheduler, len(todo), [p.scenario for p in points]):
             key = todo[i]
             if sink:
                 sink.save(key[0], output)
@@ -133,14 +133,22 @@ def execute(scenario: Scenario, points: list[Point], sink: Sink | None = None, w
     return simulated
 
 
-def backend(calls, describe, workers: int | None, scheduler: str | None, count: int):
-    """The backend for `count` tasks: Dask if a scheduler is given, else local processes or serial."""
+def _replicate(scenarios: list[Scenario], point: int, replication: int, seed: int) -> ReplicationOutput:
+    """One replication of one grid point; the points' scenarios reach each worker once."""
+    return simulate_replication(scenarios[point], replication, seed)
+
+
+def backend(calls, describe, workers: int | None, scheduler: str | None, count: int, shared=None):
+    """The backend for `count` tasks: Dask if a scheduler is given, else local processes or serial.
+
+    With `shared`, each task (fn, args) is called as fn(shared, *args) and `shared` is sent to
+    each worker once."""
     if scheduler:
-        return backends.dask(calls, describe, scheduler)
+        return backends.dask(calls, describe, scheduler, shared)
     workers = default_workers() if workers is None else workers
     if workers <= 1 or count <= 1:
-        return backends.serial(calls, describe)
-    return backends.processes(calls, describe, min(workers, count))
+        return backends.serial(calls, describe, shared)
+    return backends.processes(calls, describe, min(workers, count), shared)
 
 
 def _assemble(points: list[Point], keys: list[tuple[int, int]],
