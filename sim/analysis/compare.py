@@ -126,7 +126,17 @@ def _ratio_row(arm, control, name, cols, a, c, alpha) -> dict:
 
 
 def _replication_row(arm, control, metric, wide: pd.DataFrame, paired: bool, alpha: float) -> dict:
-    """One row from per-replication values (columns are arms, rows replications)."""
+    """One row from per-replication values (columns are arms, rows replications).
+
+    A metric that cannot be tested (one replication, or the same difference in every
+    replication, e.g. a cost no policy changes) gets NaN or infinite statistics, quietly: the
+    table shows them as such, so numpy's and SciPy's warnings about them would only alarm."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _replication_values(arm, control, metric, wide, paired, alpha)
+
+
+def _replication_values(arm, control, metric, wide: pd.DataFrame, paired: bool, alpha: float) -> dict:
     if paired:
         both = wide[[arm, control]].dropna()
         ya, yc = both[arm].to_numpy(float), both[control].to_numpy(float)

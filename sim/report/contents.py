@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from sim.studies.comparison import default_control
 from sim.errors import DataError
 
 REQUIRED = ("scenario.yaml", "replications.parquet")
@@ -55,6 +54,8 @@ class RunContents:
             name = str(written["control"].iloc[0])
             if name in self.policies:
                 return name
+        from sim.studies.comparison import default_control  # with the statistics, only when needed
+
         return default_control(self.policies)
 
     @property

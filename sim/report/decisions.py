@@ -11,8 +11,6 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.analysis import compare_replications
-from sim.studies.comparison import lower_is_better
 from sim.report.console import fmt_count, is_count, unsigned_zero
 from sim.report.contents import RunContents
 
@@ -53,10 +51,13 @@ def decision_table(run: RunContents, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def _compute(run: RunContents, alpha: float) -> pd.DataFrame:
+    from sim.analysis import compare_replications  # SciPy and statsmodels, only without a comparison.csv
+    from sim.studies.comparison import lower_is_better
+
     reps, control = run.replications, run.control
     metrics = [m for m in METRICS if m in reps and pd.api.types.is_numeric_dtype(reps[m])]
-    if len(run.policies) < 2 or not metrics or "replication" not in reps:
-        return pd.DataFrame()
+    if len(run.policies) < 2 or not metrics or "replication" not in reps or reps["replication"].nunique() < 2:
+        return pd.DataFrame()  # nothing to decide from a single replication
     table = compare_replications(reps, "policy", control, metrics, paired=True, alpha=alpha,
                                  lower_is_better=[m for m in metrics if lower_is_better(m)])
     order = {p: i for i, p in enumerate(run.policies)}

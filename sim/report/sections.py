@@ -20,14 +20,19 @@ HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase
 
 
 def headline_section(run: RunContents, colors: dict[str, str]) -> Section | None:
-    """Mean and 95 % interval over replications of the headline metrics, per policy."""
-    from sim.store.results import summarize
-
+    """Mean and 95 % interval over replications of the headline metrics, per policy: the run's
+    summary.csv, else computed (with SciPy's t quantile)."""
     reps = run.replications
     metrics = tuple(m for m in HEADLINE if m in reps and reps[m].notna().any())
     if not metrics:
         return None
-    summary = summarize(reps, metrics=metrics).set_index(["policy", "metric"])
+    summary = run.csvs.get("summary")
+    if summary is None or not {"policy", "metric", "mean", "ci_low", "ci_high"} <= set(summary.columns) or \
+            ("point" in reps) != ("point" in summary):
+        from sim.store.results import summarize
+
+        summary = summarize(reps, metrics=metrics)
+    summary = summary.astype({"policy": str}).set_index(["policy", "metric"])
     rows = []
     for m in metrics:
         cells = [metric_name(m)]

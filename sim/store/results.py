@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from scipy import stats
 
 from sim.errors import DataError
 from sim.config.scenario import Scenario
@@ -40,6 +39,8 @@ def summarize(replications: pd.DataFrame, confidence: float = 0.95,
     if metrics is None:
         metrics = tuple(c for c in replications.columns
                         if c not in ("replication", *by) and pd.api.types.is_numeric_dtype(replications[c]))
+    from scipy import stats  # a second of start-up, for the t quantile only
+
     rows = []
     for group_key, group in replications.groupby(list(by), sort=False):
         head = dict(zip(by, group_key))
