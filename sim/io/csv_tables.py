@@ -12,8 +12,10 @@ import csv
 import gzip
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from sim.errors import DataError
 
@@ -79,6 +81,8 @@ def other_clean_encoding(raw: bytes, used: str) -> str | None:
 
 def parse_table(path: Path, text: str, rows_are: str = "rows") -> pd.DataFrame:
     """The CSV as a table of stripped text (comma, tab, semicolon or pipe separated)."""
+    import pandas as pd
+
     if not text.strip():
         raise DataError(f"{path}: the file is empty")
     try:

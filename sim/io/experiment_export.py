@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from sim.errors import DataError
 from sim.io.csv_tables import bad_rows, parse_table, read_text
@@ -63,6 +65,8 @@ def read_experiment(
     expected_arms : arms that must each have rows (e.g. those of a planned split).
     encoding : file encoding; default: detected (`sim.io.csv_tables.DETECT_ENCODINGS`).
     """
+    import pandas as pd
+
     path = Path(path)
     text, used, _ = read_text(path, encoding)
     raw = parse_table(path, text, "customers (no data rows)")
@@ -88,6 +92,8 @@ def _check_columns(path: Path, table: pd.DataFrame, wanted: Sequence[str]) -> No
 
 
 def _numbers(path: Path, table: pd.DataFrame, column: str) -> pd.Series:
+    import pandas as pd
+
     text = table[column].str.strip()
     cleaned = text
     for noise in _NUMBER_NOISE:

@@ -12,10 +12,12 @@ response.yaml, so a customer table is encoded exactly as the test was.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MIN_LEVEL = 20
 OTHER, MISSING_LEVEL = "(other)", "(missing)"
@@ -37,6 +39,8 @@ class Feature:
         return [f"{self.name}={level}" for level in self.levels]
 
     def encode(self, text: pd.Series) -> np.ndarray:
+        import pandas as pd
+
         if self.kind == "numeric":
             values = pd.to_numeric(text.where(text != "", None), errors="coerce").to_numpy(dtype=float)
             missing = ~np.isfinite(values)
@@ -107,6 +111,8 @@ def learn_encoding(features: pd.DataFrame) -> Encoding:
 
 
 def _learn(name: str, text: pd.Series) -> Feature:
+    import pandas as pd
+
     present = text[text != ""]
     numbers = pd.to_numeric(present, errors="coerce")
     if len(present) and numbers.notna().all() and np.isfinite(numbers).all():

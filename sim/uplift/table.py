@@ -11,10 +11,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from sim.errors import DataError
 from sim.io.csv_tables import bad_rows, parse_table, read_text
@@ -54,6 +56,8 @@ def read_campaign(path: str | Path, arm: str, control: str, outcomes: Sequence[s
                   features: Sequence[str], id_column: str | None = None,
                   encoding: str | None = None) -> CampaignTable:
     """Read and check a campaign test export for `sim response fit`."""
+    import pandas as pd
+
     path = Path(path)
     if not outcomes:
         raise DataError(f"{path}: give at least one outcome column (--outcome)")
@@ -97,6 +101,8 @@ def read_campaign(path: str | Path, arm: str, control: str, outcomes: Sequence[s
 def read_customers(path: str | Path, features: Sequence[str], id_column: str | None = None,
                    encoding: str | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """A customer table to score: its feature columns as text ("" missing) and its ids."""
+    import pandas as pd
+
     path = Path(path)
     text, _, _ = read_text(path, encoding)
     table = parse_table(path, text, "customers (no data rows)")
