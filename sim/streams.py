@@ -20,7 +20,6 @@ ROLES = 6
 HOLDOUT = 7
 EXPERIMENT = 8
 STIMULATED = 9  # values, times and pull-forward of purchases marketing adds
-WAITING = 10  # purchases deferred from the pre-heat to the event day
 BUNDLES = 12  # which orders take each bundle layer
 FEATURES = 11  # customer-table rows of simulated customers, and a learned response's bootstrap draw
 PAID = 13  # visitors and newcomers bought through ad channels (keyed by the channel's index)
@@ -28,7 +27,11 @@ REFERRAL = 14  # who shares a referral offer, the friends who open it and those 
 NEWCOMERS = 15  # a run's draws for customers a policy brought in (paid traffic, referrals)
 
 
+def sequence(seed: int, replication: int, stream: int, *keys: int) -> np.random.SeedSequence:
+    """The SeedSequence of one named stream of one replication."""
+    return np.random.SeedSequence(entropy=seed, spawn_key=(replication, stream, *keys))
+
+
 def generator(seed: int, replication: int, stream: int, *keys: int) -> np.random.Generator:
     """A numpy Generator for one named stream of one replication."""
-    ss = np.random.SeedSequence(entropy=seed, spawn_key=(replication, stream, *keys))
-    return np.random.default_rng(ss)
+    return np.random.default_rng(sequence(seed, replication, stream, *keys))

@@ -6,7 +6,6 @@ from scipy import stats
 from scipy.special import hyp2f1
 
 from sim.model.calendar import Calendar
-from sim.model.engine import poisson_inverse
 from sim.model.measures import order_table
 from sim.simulation.replication import draw_world, simulate_replication
 from tests.conftest import QUIET_TRAFFIC, make_scenario
@@ -15,23 +14,6 @@ from tests.conftest import QUIET_TRAFFIC, make_scenario
 def bgnbd_expected(t, r, alpha, a, b):
     """E[X(t)] of the BG/NBD model (Fader, Hardie and Lee 2005, eq. 9)."""
     return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
-
-
-def test_poisson_inverse_matches_scipy_distribution():
-    rng = np.random.default_rng(1)
-    for mean in (0.05, 1.5, 12.0, 80.0):
-        x = poisson_inverse(rng.random(200_000), np.full(200_000, mean))
-        assert abs(x.mean() - mean) < 4 * np.sqrt(mean / 200_000)
-        assert abs(x.var() / mean - 1) < 0.03
-        # Exact quantiles for a few fixed uniforms.
-        u = np.array([0.01, 0.3, 0.5, 0.9, 0.999])
-        np.testing.assert_array_equal(poisson_inverse(u, np.full(5, mean)), stats.poisson.ppf(u, mean))
-
-
-def test_poisson_inverse_is_monotone_in_the_mean():
-    rng = np.random.default_rng(2)
-    u, m = rng.random(50_000), rng.gamma(0.5, 2.0, 50_000)
-    assert np.all(poisson_inverse(u, m * 1.3) >= poisson_inverse(u, m))
 
 
 def one_category(size, **extra):

@@ -10,10 +10,10 @@ from tests.conftest import make_scenario
 WAVES = [{"day": -3, "channel": "sms"}, {"day": -1, "hour": 20, "channel": "sms"}]
 
 
-def scenario(**kw):
+def scenario(size=6000, **kw):
     policies = {"none": {}, "sms": {"holdout": 0.2, "waves": WAVES},
                 "loud": {"waves": WAVES, "holdout": 0.2}}
-    return make_scenario(population={"size": 6000}, traffic={"daily_visitors": 500},
+    return make_scenario(population={"size": size}, traffic={"daily_visitors": 500},
                          channels={"sms": {"response": 0.15}}, policies=policies, **kw)
 
 
@@ -30,17 +30,18 @@ def test_customers_are_split_and_each_policy_acts_only_on_its_arm():
 
 
 def test_experiment_detects_a_strong_effect_on_repurchase():
-    result = run_experiment(scenario())
+    result = run_experiment(scenario(size=20000))
     rows = result.comparison.set_index(["arm", "metric"])
     assert not result.srm.mismatch
-    assert rows.loc[("sms", "repurchased"), "difference"] > 0.03  # two cart waves lift the same day 0
+    # two cart waves lift the same day 0: about 2.8 points for those sent, 80 % of the arm (s.e. 0.6 point)
+    assert rows.loc[("sms", "repurchased"), "difference"] > 0.01
     assert rows.loc[("sms", "repurchased"), "decision"] == "better"
     assert set(result.counts) == {"none", "sms", "loud"}
 
 
 def test_simulated_power_grows_with_the_holdout_and_tracks_the_analytic_power():
     s = make_scenario(population={"size": 4000}, traffic={"daily_visitors": 0},
-                      channels={"sms": {"response": 0.04}}, policies={"sms": {"waves": WAVES}},
+                      channels={"sms": {"response": 0.1}}, policies={"sms": {"waves": WAVES}},
                       run={"replications": 24, "seed": 9})
     summary, per_rep = holdout_power(s, "sms", [0.05, 0.3], workers=2)
     small, large = summary.iloc[0], summary.iloc[1]

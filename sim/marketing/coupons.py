@@ -46,6 +46,7 @@ class CouponBook:
         self.start, self.end = np.full(n, np.inf), np.full(n, -np.inf)
         self.spec = np.full(n, -1, dtype=np.int32)
         self._names: list[str] = []
+        self._holders = np.zeros(0, dtype=np.int64)  # everyone ever issued a coupon, increasing
 
     def grow(self, sensitivity: np.ndarray) -> None:
         """Room for customers who joined since (holding no coupon); `sensitivity` covers everyone."""
@@ -89,15 +90,18 @@ class CouponBook:
         self.spec[candidates] = self._names.index(name)
         received[candidates] += 1
         stats.issued += len(candidates)
+        self._holders = np.union1d(self._holders, candidates)
         return candidates
 
     def holding(self, t: float) -> np.ndarray:
         """Mask of customers holding a coupon valid at hour t."""
         return (self.start <= t) & (t < self.end)
 
-    def intensity(self, t: float) -> np.ndarray:
-        """Buying multiplier at hour t: the coupon's lift while valid, else 1."""
-        return np.where(self.holding(t), self.lift, 1.0)
+    def lifting(self, t: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """Holders of a coupon valid at hour t (increasing indices) and the coupon's buying
+        multiplier for each; None if nobody holds one."""
+        held = self._holders[(self.start[self._holders] <= t) & (t < self.end[self._holders])]
+        return (held, self.lift[held]) if held.size else None
 
     def redeem(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Apply held coupons to orders: the first qualifying order of each holder uses it.

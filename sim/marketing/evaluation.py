@@ -158,14 +158,17 @@ def repurchase_table(rt: PolicyRuntime | None, orders: OrderTable, end: float,
     groups = len(SEGMENTS) + 1
     totals: dict[tuple[str, str, int], np.ndarray] = {}
     for e in rt.exposures:
-        for h in HORIZONS_DAYS:
-            if e.t + 24.0 * h > end:
-                continue
-            acc = totals.setdefault((e.action, e.channel, h), np.zeros((4, groups)))
-            for row, who in ((0, e.assigned), (2, e.held_out)):
-                seg = segment[who] if segment is not None else np.zeros(len(who), dtype=int)
-                ordered = within(who, e.t, h)
-                acc[row] += np.bincount(seg, minlength=groups - 1).tolist() + [len(who)]
+        horizons = [h for h in HORIZONS_DAYS if e.t + 24.0 * h <= end]
+        for row, who in ((0, e.assigned), (2, e.held_out)):
+            if not horizons:
+                break
+            seg = segment[who] if segment is not None else np.zeros(len(who), dtype=int)
+            counts = np.bincount(seg, minlength=groups - 1).tolist() + [len(who)]
+            following = within.next_after(who, e.t)
+            for h in horizons:
+                acc = totals.setdefault((e.action, e.channel, h), np.zeros((4, groups)))
+                ordered = following <= e.t + 24.0 * h
+                acc[row] += counts
                 acc[row + 1] += np.bincount(seg[ordered], minlength=groups - 1).tolist() + [ordered.sum()]
     names = [*SEGMENTS, "all"]
     rows = []
@@ -187,11 +190,14 @@ class _OrderIndex:
         self.span = float(self.time.max()) - self.t0 + 1.0 if len(self.time) else 1.0
         self.key = self.cust * self.span + (self.time - self.t0)
 
-    def __call__(self, who: np.ndarray, t: float, days: float) -> np.ndarray:
-        """Whether each customer in `who` ordered in (t, t + days]."""
+    def next_after(self, who: np.ndarray, t: float) -> np.ndarray:
+        """Hour of each customer's first order after hour t (inf if none)."""
+        out = np.full(len(who), np.inf)
         if who.size == 0 or self.key.size == 0:
-            return np.zeros(len(who), dtype=bool)
+            return out
         idx = np.searchsorted(self.key, who * self.span + max(t - self.t0, -0.5), side="right")
         ok = idx < len(self.key)
         idx = np.minimum(idx, len(self.key) - 1)
-        return ok & (self.cust[idx] == who) & (self.time[idx] <= t + 24.0 * days)
+        ok &= self.cust[idx] == who
+        out[ok] = self.time[idx[ok]]
+        return out

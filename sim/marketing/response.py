@@ -89,17 +89,17 @@ class Lifts:
         if keep.any() and window[1] > window[0]:
             self._sends.append((customers[keep], lift[keep], window[0], window[1], pull_forward))
 
-    def at(self, t0: float, n: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """(intensity multiplier, pull-forward share) for n customers at hour t0; None if no lift is on."""
+    def at(self, t0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(customers, intensity multiplier, pull-forward share) of the lifted customers at hour t0;
+        None if no lift is on."""
         self._sends = [s for s in self._sends if s[3] > t0]
         active = [s for s in self._sends if s[2] <= t0]
         if not active:
             return None
-        excess = np.zeros(n)
-        pulled = np.zeros(n)
-        for customers, lift, _, _, share in active:
-            np.add.at(excess, customers, lift)
-            np.add.at(pulled, customers, lift * share)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(excess > 0, pulled / excess, 0.0)
-        return 1.0 + excess, share
+        customers = np.concatenate([s[0] for s in active])
+        lift = np.concatenate([s[1] for s in active])
+        share = np.concatenate([np.full(len(s[0]), s[4]) for s in active])
+        who, where = np.unique(customers, return_inverse=True)
+        excess = np.bincount(where, weights=lift, minlength=len(who))
+        pulled = np.bincount(where, weights=lift * share, minlength=len(who))
+        return who, 1.0 + excess, pulled / excess

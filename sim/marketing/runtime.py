@@ -117,20 +117,22 @@ class PolicyRuntime(Plugin):
         self.mailbox.grow(n)
         self.coupons.grow(self.engine.pop.sensitivity)
 
-    def lift(self, t0: float, n: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """Message lifts times coupon lifts at hour t0, with their pull-forward share."""
-        message = self.lifts.at(t0, n)
-        if not self.coupons.stats:
-            return message
-        coupon = _pad(self.coupons.intensity(t0), n, 1.0)
-        coupon_pull = _pad(self.coupon_pull, n, 0.0)
-        if message is None:
-            return coupon, coupon_pull
-        lift, pull = message
-        c, m = coupon - 1.0, lift - 1.0
+    def lift(self, t0: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Message lifts times coupon lifts at hour t0, with their pull-forward share, for the
+        customers lifted (increasing indices)."""
+        message = self.lifts.at(t0)
+        coupon = self.coupons.lifting(t0)
+        if coupon is None or message is None:
+            return message if coupon is None else (coupon[0], coupon[1], self.coupon_pull[coupon[0]])
+        who = np.union1d(message[0], coupon[0])
+        c, m = np.zeros(len(who)), np.zeros(len(who))
+        c_pull, m_pull = np.zeros(len(who)), np.zeros(len(who))
+        ic, im = np.searchsorted(who, coupon[0]), np.searchsorted(who, message[0])
+        c[ic], c_pull[ic] = coupon[1] - 1.0, self.coupon_pull[coupon[0]]
+        m[im], m_pull[im] = message[1] - 1.0, message[2]
         with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(c + m > 0, (c * coupon_pull + m * pull) / (c + m), 0.0)
-        return coupon * lift, share
+            share = np.where(c + m > 0, (c * c_pull + m * m_pull) / (c + m), 0.0)
+        return who, (1.0 + c) * (1.0 + m), share
 
     def redeem(self, customer, time, value):
         return self.coupons.redeem(customer, time, value)

@@ -1,12 +1,13 @@
 """One replication of one policy: a SimPy environment stepping a numpy population.
 
-Between two changes of anyone's purchase intensity (a wave, an effect ending, a programme
-check) every customer's intensity is lambda_i * boost_i * g(t) with g the calendar's hourly
-multiplier. The engine therefore draws the whole population once per such stretch: a
-Poisson count per customer for the stretch (by inverse transform, so a higher intensity
-never gives fewer orders for the same uniform draw), capped by the purchases the customer
-has left before dropping out, with order times placed by inverting the calendar clock.
-SimPy holds the calendar: processes yield until the next change and call `advance`.
+Customers' own purchases are drawn once per world for the whole calendar
+(sim.model.purchases), so they are the same in every policy whatever hours its engine steps
+at. The engine steps from one change of this policy's intensities to the next (a wave, an
+effect ending, a programme check) and in each stretch keeps the own purchases of customers
+still buying (up to the purchases they have left before dropping out, after repaying any
+pulled forward earlier) and adds the purchases a marketing lift stimulates, drawn for the
+lifted customers only. SimPy holds the calendar: processes yield until the next change and
+call `advance`.
 """
 
 from __future__ import annotations
@@ -21,39 +22,9 @@ from sim.model.calendar import Calendar
 from sim.model.customers import Customers
 from sim.model.orders import OrderLog
 from sim.model.plugins import Plugin
+from sim.model.purchases import Purchases, draw_purchases, order_values
 
-_SMALL_MEAN = 30.0  # above this, invert the Poisson CDF with scipy (exp(-mean) loses precision)
-
-
-def poisson_inverse(u: np.ndarray, mean: np.ndarray) -> np.ndarray:
-    """Poisson(mean) counts from uniforms u by inverting the CDF; monotone in mean for fixed u."""
-    n = np.zeros(len(u), dtype=np.int64)
-    big = mean > _SMALL_MEAN
-    if big.any():
-        from scipy import stats  # rare: only means above _SMALL_MEAN
-
-        n[big] = stats.poisson.ppf(u[big], mean[big]).astype(np.int64)
-        small = np.flatnonzero(~big)
-        m, us = mean[small], u[small]
-    else:  # the usual case: no copies of the whole population
-        small, m, us = None, mean, u
-    term = np.exp(-m)
-    active = np.flatnonzero(us > term)
-    if not active.size:
-        return n
-    # Only customers with at least one purchase go on: the CDF is summed term by term for them.
-    m, us = m[active], us[active]
-    term = term[active]
-    cdf = term.copy()
-    place = active if small is None else small[active]
-    k, live = 0, np.arange(len(active))
-    while live.size and k < 1000:
-        k += 1
-        term[live] *= m[live] / k
-        cdf[live] += term[live]
-        n[place[live]] = k
-        live = live[us[live] > cdf[live]]
-    return n
+_PENDING = 1  # ORDERS stream key of the values of orders booked without one
 
 
 def _rank_within(counts: np.ndarray) -> np.ndarray:
@@ -64,11 +35,16 @@ def _rank_within(counts: np.ndarray) -> np.ndarray:
 
 
 class Engine:
-    """Simulates one policy over the calendar on a private copy of the population."""
+    """Simulates one policy over the calendar on a private copy of the population.
+
+    `purchases` and `deferred` are the world's own and pre-heat-deferred purchases (drawn here
+    from the run's streams if not given; they must be the same for every policy of a world).
+    """
 
     def __init__(self, calendar: Calendar, population: Customers, first_value: np.ndarray,
                  spend_shape: float, seed: int, replication: int, plugins: Sequence[Plugin] = (),
-                 preheat_lost_share: float = 0.0):
+                 preheat_lost_share: float = 0.0, purchases: Purchases | None = None,
+                 deferred: Purchases | None = None):
         self.env = simpy.Environment(initial_time=calendar.start)
         self.calendar = calendar
         self.pop = population
@@ -84,9 +60,16 @@ class Engine:
         self.churned_at = np.full(len(population), np.nan)
         self.owed = np.zeros(len(population), dtype=np.int64)  # later purchases pulled forward
         self.pulled_forward = 0
-        self.waited = 0
         self.preheat_lost_share = preheat_lost_share
-        self._pending: list[tuple[np.ndarray, np.ndarray, bool]] = []
+        if purchases is None or deferred is None:
+            purchases, deferred = draw_purchases(population, calendar, spend_shape, preheat_lost_share,
+                                                 streams.sequence(seed, replication, streams.PURCHASES))
+        self._own = [purchases]  # the world's, then one block per batch of newcomers
+        self._read = [0]  # rows of each block already played
+        self.waited = len(deferred)
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []
+        self._bookings = 0
+        self.order_later(deferred.customer, deferred.time, natural=True, value=deferred.value)
         self._arrivals: tuple[int, np.ndarray, np.ndarray] | None = None  # (population size, newcomers by joining hour)
 
     def run(self, change_hours: list[float]) -> None:
@@ -97,15 +80,21 @@ class Engine:
         self.env.run(until=self.calendar.end)
         self.advance(self.calendar.end)
 
-    def order_later(self, customer: np.ndarray, time: np.ndarray, natural: bool = False) -> None:
+    def order_later(self, customer: np.ndarray, time: np.ndarray, natural: bool = False,
+                    value: np.ndarray | None = None) -> None:
         """Book orders that customers will place at the given hours, if still active then.
 
         `natural` orders are the customer's own purchases placed later (they use up a dropout
-        chance); the others are extra (a pre-sale balance).
+        chance); the others are extra (a pre-sale balance). Without `value` (list values, yuan)
+        values are drawn now from a stream named by the booking's place in this run.
         """
+        if value is None:
+            self._bookings += 1
+            rng = streams.generator(self.seed, self.replication, streams.ORDERS, _PENDING, self._bookings)
+            value = order_values(self.pop, customer, self.spend_shape, rng)
         keep = time < self.calendar.end
         if keep.any():
-            self._pending.append((customer[keep], time[keep], natural))
+            self._pending.append((customer[keep], time[keep], value[keep], natural))
 
     def churn(self, customer: np.ndarray, t: float) -> None:
         """Customers stop buying from hour t on (e.g. driven away by over-messaging)."""
@@ -120,142 +109,126 @@ class Engine:
             self.advance(self.env.now)
 
     def advance(self, t1: float) -> None:
-        """Draw every customer's orders and dropouts from `drawn_to` up to hour t1.
-
-        Customers a policy brought in (beyond the world's `n_world`) draw from streams of their
-        own, so everyone else's draws are the same under every policy (common random numbers).
-        """
+        """Play every customer's orders and dropouts from `drawn_to` up to hour t1."""
         t0 = self.drawn_to
         if t1 <= t0:
             return
         self._admit(t0, t1)
         key = int(round((t0 - self.calendar.start) * 60))  # the stretch's start minute names its streams
-        pop, n = self.pop, len(self.pop)
         self._first_orders(t0, t1)
-        self._pending_orders(t1, key)
-        boosts, lift, pull = [], None, None
+        lifted = None
         for plugin in self.plugins:
-            boost = plugin.intensity(t0)
-            if boost is not None:
-                boosts.append(boost)
-            lifted = plugin.lift(t0, n)
-            if lifted is not None:
-                lift = lifted[0] if lift is None else lift * lifted[0]
-                pull = lifted[1]
-        live = (pop.remaining > 0) & (pop.joined < t1)
-        self._stretch(0, np.flatnonzero(live[:self.n_world]), t0, t1, (key,), boosts, lift, pull)
-        if n > self.n_world:
-            self._stretch(self.n_world, self.n_world + np.flatnonzero(live[self.n_world:]), t0, t1,
-                          (key, streams.NEWCOMERS), boosts, lift, pull)
+            lifted = _combine(lifted, plugin.lift(t0, len(self.pop)))
+        own, place, own_who, own_count = self._own_purchases(t0, t1)
+        extra = tuple(np.concatenate(x) for x in zip(self._due(t1), self._stimulated(t0, t1, key, lifted, own_who,
+                                                                                       own_count)))
+        # Customers with only own purchases here keep them up to the purchases they have left;
+        # the others' orders are merged in time order first.
+        mixed = np.isin(own[0], extra[0])
+        simple = ~mixed & (place < self.pop.remaining[own[0]])
+        c, t, v, uses, induced, stim = (np.concatenate([o[mixed], e]) for o, e in zip(own, extra))
+        keep = self._before_dropout(c, t, uses)
+        c, t, v, uses, induced, stim = (np.concatenate([o[simple], e[keep]]) for o, e in
+                                        zip(own, (c, t, v, uses, induced, stim)))
+        self._record(c, t, v, induced=induced, stimulated=stim, uses_chance=uses)
         self.drawn_to = t1
 
-    def _stretch(self, first: int, idx: np.ndarray, t0: float, t1: float, keys: tuple[int, ...],
-                 boosts: list[np.ndarray], lift_all: np.ndarray | None, pull_all: np.ndarray | None) -> None:
-        """Draw the orders of customers `idx` (all at or after index `first`) in [t0, t1) from
-        the streams named by `keys`; each customer's uniform is its place after `first`."""
+    def _own_purchases(self, t0: float, t1: float) -> tuple[tuple, np.ndarray, np.ndarray, np.ndarray]:
+        """Customers' own purchases in [t0, t1) less those repaying purchases pulled forward earlier.
+
+        Returns them as order columns (customer, hour, value, uses a chance, induced,
+        stimulated), each one's place among its customer's (0 for the first), and each customer
+        with own purchases here and how many are left (at most the purchases they have left
+        before dropping out).
+        """
         pop = self.pop
-        seed, rep = self.seed, self.replication
-        last = self.n_world if first == 0 else len(pop)
-        u_all = streams.generator(seed, rep, streams.PURCHASES, *keys).random(last - first)
-        rng = streams.generator(seed, rep, streams.ORDERS, *keys)
-        joined = pop.joined[idx]
-        late = np.flatnonzero(joined > t0)  # joined inside the stretch: they start at their joining hour
-        g_start = np.full(len(idx), float(self.calendar.clock(t0)))
-        g_start[late] = self.calendar.clock(joined[late])
+        parts = []
+        for b, block in enumerate(self._own):
+            rows = block.between(t0, t1)
+            start = max(rows.start, self._read[b])
+            self._read[b] = rows.stop
+            if rows.stop > start:
+                parts.append((block.customer[start:rows.stop], block.time[start:rows.stop], block.value[start:rows.stop]))
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return _columns(empty, np.zeros(0), np.zeros(0), True, False, False), empty, empty, empty
+        c, t, v = (np.concatenate(x) for x in zip(*parts))
+        order = np.argsort(c, kind="stable")  # by customer, in time order within each
+        c, t, v = c[order], t[order], v[order]
+        who, counts = np.unique(c, return_counts=True)
+        live = pop.remaining[who] > 0
+        repaid = np.where(live, np.minimum(self.owed[who], counts), 0)
+        self.owed[who] -= repaid
+        # A customer's next own purchases after a pulled-forward one were made earlier.
+        place = _rank_within(counts) - np.repeat(repaid, counts)
+        take = place >= 0
+        left = np.minimum(counts - repaid, np.maximum(pop.remaining[who], 0))
+        return _columns(c[take], t[take], v[take], True, False, False), place[take], who, left
+
+    def _stimulated(self, t0: float, t1: float, key: int, lifted, own_who: np.ndarray,
+                    own_left: np.ndarray) -> tuple:
+        """The purchases a lift stimulates in [t0, t1), as order columns.
+
+        A customer lifted by a factor L buys Poisson(lambda (L - 1) dG) more; `pull` of them
+        are taken from the customer's later purchases (they use a dropout chance and are
+        repaid by the next own purchases), the rest are purely incremental.
+        """
+        pop = self.pop
+        if lifted is None:
+            return _columns(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), False, False, True)
+        who, lift, pull = lifted
+        ok = (lift > 1.0) & (pop.remaining[who] > 0) & (pop.joined[who] < t1)
+        who, lift, pull = who[ok], lift[ok], pull[ok]
+        g_start = self.calendar.clock(np.maximum(pop.joined[who], t0))
         span = float(self.calendar.clock(t1)) - g_start
-        rate = pop.lam[idx]
-        for boost in boosts:
-            rate = rate * boost[idx]
-        lift = None if lift_all is None else lift_all[idx]
-        u = u_all[idx - first]
-        natural = poisson_inverse(u, rate * span)
-        total = natural.copy()
-        if lift is not None:
-            up = np.flatnonzero(lift > 1.0)
-            total[up] = poisson_inverse(u[up], rate[up] * lift[up] * span[up])
-        if t1 <= 0.0:  # the pre-heat: shoppers wait for the sale
-            mean = rate * span if lift is None else rate * span * lift
-            self._defer_waiting(idx, u, rate, mean, total, np.maximum(joined, t0), t1, keys)
-        # From here on only customers with an order in the stretch matter.
-        some = np.flatnonzero(total)
-        idx, natural, total, g_start, span = idx[some], natural[some], total[some], g_start[some], span[some]
-        pull = None if pull_all is None else pull_all[idx]
-        owed = self.owed[idx]
-        repaid = np.minimum(owed, natural)
-        self.owed[idx] -= repaid
-        stimulated = total - natural
-        natural = np.minimum(natural - repaid, pop.remaining[idx])
-        pulled = np.zeros_like(stimulated)
-        srng = streams.generator(seed, rep, streams.STIMULATED, *keys)
-        has = np.flatnonzero(stimulated > 0)
-        if has.size:
-            pulled[has] = np.minimum(srng.binomial(stimulated[has], pull[has]), pop.remaining[idx[has]] - natural[has])
-            self.owed[idx[has]] += pulled[has]
-            self.pulled_forward += int(pulled.sum())
-        # Natural orders first (their values and times are the same under every policy), then
-        # the stimulated ones from a stream of their own; pulled-forward ones use a dropout chance.
-        who = np.repeat(idx, natural)
-        g0 = np.repeat(g_start, natural)
-        times = self.calendar.clock_inverse(g0 + rng.random(len(who)) * (np.repeat(span, natural)))
-        values = self._values(who, rng)
-        s_who = np.repeat(idx[has], stimulated[has])
-        s_g0 = np.repeat(g_start[has], stimulated[has])
-        s_times = self.calendar.clock_inverse(s_g0 + srng.random(len(s_who)) * np.repeat(span[has], stimulated[has]))
-        s_values = self._values(s_who, srng)
-        s_uses = np.repeat(pulled[has], stimulated[has]) > _rank_within(stimulated[has])
-        who, times = np.concatenate([who, s_who]), np.concatenate([times, s_times])
-        uses = np.concatenate([np.ones(len(values), bool), s_uses])
-        keep = self._before_dropout(idx, natural + pulled, who, times, uses)
-        self._record(who[keep], times[keep], np.concatenate([values, s_values])[keep],
-                     stimulated=np.concatenate([np.zeros(len(values), bool), np.ones(len(s_who), bool)])[keep],
-                     uses_chance=uses[keep])
+        srng = streams.generator(self.seed, self.replication, streams.STIMULATED, key)
+        extra = srng.poisson(pop.lam[who] * (lift - 1.0) * span)
+        has = extra > 0
+        who, extra, pull, g_start, span = who[has], extra[has], pull[has], g_start[has], span[has]
+        own = np.zeros(len(who), dtype=np.int64)
+        pos = np.minimum(np.searchsorted(own_who, who), max(len(own_who) - 1, 0))
+        found = (own_who[pos] == who) if len(own_who) else np.zeros(len(who), dtype=bool)
+        own[found] = own_left[pos[found]]
+        pulled = np.maximum(np.minimum(srng.binomial(extra, pull), pop.remaining[who] - own), 0)
+        self.owed[who] += pulled
+        self.pulled_forward += int(pulled.sum())
+        s_who = np.repeat(who, extra)
+        times = self.calendar.clock_inverse(np.repeat(g_start, extra) + srng.random(len(s_who)) * np.repeat(span, extra))
+        values = order_values(pop, s_who, self.spend_shape, srng)
+        uses = np.repeat(pulled, extra) > _rank_within(extra)
+        return _columns(s_who, times, values, uses, False, True)
 
-    def _before_dropout(self, idx: np.ndarray, used: np.ndarray, who: np.ndarray, times: np.ndarray,
-                        uses: np.ndarray) -> np.ndarray:
-        """Mask of the stretch's orders placed before their customer dropped out in it.
+    def _due(self, t1: float) -> tuple:
+        """Booked orders due before t1, as order columns."""
+        if not self._pending:
+            return _columns(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), True, True, False)
+        customer, time, value, natural = (np.concatenate(x) for x in zip(
+            *[(c, t, v, np.full(len(c), k)) for c, t, v, k in self._pending]))
+        due = time < t1
+        rest = ~due
+        self._pending = [(customer[rest], time[rest], value[rest], natural[rest])] if rest.any() else []
+        return _columns(customer[due], time[due], value[due], natural[due], True, False)
 
-        A customer who uses their last purchase chance in the stretch drops out right after
-        that order; purely stimulated orders drawn later in the stretch do not happen.
+    def _before_dropout(self, who: np.ndarray, times: np.ndarray, uses: np.ndarray) -> np.ndarray:
+        """Mask of the stretch's orders placed while their customer was still buying.
+
+        In time order, each customer's orders happen while fewer of the purchases they had left
+        have been used than they had: an order using their last one is placed and they drop
+        out right after it; later orders (own, booked or stimulated) do not happen.
         """
-        if uses.all():  # no purely stimulated orders in the stretch: nothing to drop
-            return uses
-        ends = (used >= self.pop.remaining[idx]) & (used > 0)
-        last = idx[ends]
-        if not last.size:
-            return np.ones(len(who), dtype=bool)
-        dies_at = np.full(len(self.pop), np.inf)
-        dying = np.isin(who, last) & uses
-        dies_at[last] = -np.inf
-        np.maximum.at(dies_at, who[dying], times[dying])
-        return uses | (times <= dies_at[who])
+        if not len(who):
+            return np.zeros(0, dtype=bool)
+        order = np.lexsort((times, who))
+        w, u = who[order], uses[order].astype(np.int64)
+        group = np.concatenate([[True], w[1:] != w[:-1]])
+        cum = np.cumsum(u)
+        start = np.maximum.accumulate(np.where(group, cum - u, 0))
+        before = cum - u - start  # chances used by the customer's earlier orders in the stretch
+        keep = np.empty(len(who), dtype=bool)
+        keep[order] = before < self.pop.remaining[w]
+        return keep
 
-    def _values(self, who: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """List values of new orders: the customer's mean value times Gamma(p, p) noise, yuan."""
-        return self.pop.value[who] * rng.gamma(self.spend_shape, 1.0, len(who)) / self.spend_shape
-
-    def _defer_waiting(self, idx: np.ndarray, u: np.ndarray, rate: np.ndarray, mean: np.ndarray,
-                       total: np.ndarray, start: np.ndarray, t1: float, keys: tuple[int, ...]) -> None:
-        """Turn the purchases pre-heat shoppers withhold into orders on days 0-1 (less those lost).
-
-        Coupled by the same uniforms: the deferred purchases are those the customer would add
-        at the undamped intensity (`mean` is the stretch's expected purchases, `total` its count).
-        """
-        if t1 > 0.0:
-            return
-        wait = self.calendar.waiting_clock(t1) - self.calendar.waiting_clock(start)
-        some = np.flatnonzero(wait > 0)
-        if not some.size:
-            return
-        deferred = poisson_inverse(u[some], mean[some] + rate[some] * wait[some]) - total[some]
-        rng = streams.generator(self.seed, self.replication, streams.WAITING, *keys)
-        kept = rng.binomial(np.maximum(deferred, 0), 1.0 - self.preheat_lost_share)
-        self.waited += int(kept.sum())
-        who = np.repeat(idx[some], kept)
-        cal = self.calendar
-        g0, g1 = cal.clock(0.0), cal.clock(48.0)
-        self.order_later(who, cal.clock_inverse(g0 + rng.random(len(who)) * (g1 - g0)), natural=True)
-
-    def _record(self, who: np.ndarray, times: np.ndarray, values: np.ndarray, *, induced: bool = False,
+    def _record(self, who: np.ndarray, times: np.ndarray, values: np.ndarray, *, induced: np.ndarray | bool = False,
                 stimulated: np.ndarray | bool = False, uses_chance: np.ndarray | bool = True) -> None:
         """Book repeat orders: coupons, counts, dropout and last-order times.
 
@@ -277,48 +250,30 @@ class Engine:
         died = buyers[pop.remaining[buyers] == 0]
         self.churned_at[died] = pop.last_order[died]
 
-    def _pending_orders(self, t1: float, key: int) -> None:
-        """Realise booked orders due before t1, one per customer per round, while customers last."""
-        if not self._pending:
-            return
-        customer = np.concatenate([c for c, _, _ in self._pending])
-        time = np.concatenate([t for _, t, _ in self._pending])
-        natural = np.concatenate([np.full(len(c), k) for c, _, k in self._pending])
-        due = time < t1
-        rest = ~due
-        self._pending = [(customer[rest], time[rest], natural[rest])] if rest.any() else []
-        world = customer < self.n_world
-        for part, keys in ((due & world, (key, 1)), (due & ~world, (key, 1, streams.NEWCOMERS))):
-            if part.any():
-                self._realise(customer[part], time[part], natural[part],
-                              streams.generator(self.seed, self.replication, streams.ORDERS, *keys))
-
-    def _realise(self, customer: np.ndarray, time: np.ndarray, natural: np.ndarray, rng: np.random.Generator) -> None:
-        while customer.size:
-            _, first = np.unique(customer, return_index=True)
-            who, when, kind = customer[first], time[first], natural[first]
-            active = self.pop.remaining[who] > 0
-            if active.any():
-                who, when, kind = who[active], when[active], kind[active]
-                self._record(who, when, self._values(who, rng), induced=True, uses_chance=kind)
-            rest = np.ones(len(customer), dtype=bool)
-            rest[first] = False
-            customer, time, natural = customer[rest], time[rest], natural[rest]
-
     def _admit(self, t0: float, t1: float) -> None:
-        """Add the newcomers plugins bring in [t0, t1); their first orders follow at once."""
-        for plugin in self.plugins:
+        """Add the newcomers plugins bring in [t0, t1); their first orders follow at once, and
+        their own purchases are drawn from a stream of this stretch (they are the policy's)."""
+        for i, plugin in enumerate(self.plugins):
             new = plugin.arrivals(t0, t1)
             if new is None or not len(new.customers):
                 continue
             if not (new.customers.acquired.all() and ((new.customers.joined >= t0) & (new.customers.joined < t1)).all()):
                 raise ValueError(f"{type(plugin).__name__}.arrivals: newcomers must be acquired and join in [t0, t1)")
+            offset = len(self.pop)
+            key = int(round((t0 - self.calendar.start) * 60))
+            own, deferred = draw_purchases(new.customers, self.calendar, self.spend_shape, self.preheat_lost_share,
+                                           streams.sequence(self.seed, self.replication, streams.PURCHASES,
+                                                            streams.NEWCOMERS, key, i), offset)
+            self._own.append(own)
+            self._read.append(0)
             self.pop = Customers.concat([self.pop, new.customers])
             self.first_value = np.concatenate([self.first_value, new.first_value])
             self.churned_at = np.concatenate([self.churned_at, np.full(len(new.customers), np.nan)])
             self.owed = np.concatenate([self.owed, np.zeros(len(new.customers), dtype=np.int64)])
             coupon = np.zeros(len(new.customers)) if new.first_coupon is None else new.first_coupon
             self.first_coupon = np.concatenate([self.first_coupon, coupon])
+            self.waited += len(deferred)
+            self.order_later(deferred.customer, deferred.time, natural=True, value=deferred.value)
             for each in self.plugins:
                 each.grown(len(self.pop))
 
@@ -339,3 +294,24 @@ class Engine:
         if new.size:
             self.orders.add(new, pop.joined[new], self.first_value[new], self.first_coupon[new], first=True)
             pop.orders[new] += 1
+
+
+def _columns(who, times, values, uses, induced, stimulated) -> tuple:
+    """Order columns with the flags broadcast to one per order."""
+    n = len(who)
+    return (who, times, values, np.broadcast_to(np.asarray(uses, dtype=bool), (n,)),
+            np.broadcast_to(np.asarray(induced, dtype=bool), (n,)), np.broadcast_to(np.asarray(stimulated, dtype=bool), (n,)))
+
+
+def _combine(a, b):
+    """Two plugins' lifts on the same stretch: multipliers multiply, pull-forward is the later one's."""
+    if a is None or b is None:
+        return a if b is None else b
+    who = np.union1d(a[0], b[0])
+    lift, pull = np.ones(len(who)), np.zeros(len(who))
+    ia, ib = np.searchsorted(who, a[0]), np.searchsorted(who, b[0])
+    lift[ia] *= a[1]
+    lift[ib] *= b[1]
+    pull[ia] = a[2]
+    pull[ib] = b[2]
+    return who, lift, pull

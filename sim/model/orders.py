@@ -24,13 +24,13 @@ class OrderLog:
         return cls([], [], [], [], [], [], [])
 
     def add(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray, coupon: np.ndarray,
-            first: bool = False, induced: bool = False, stimulated: np.ndarray | bool = False) -> None:
+            first: bool = False, induced: np.ndarray | bool = False, stimulated: np.ndarray | bool = False) -> None:
         self.customer.append(customer)
         self.time.append(time)
         self.value.append(value)
         self.coupon.append(coupon)
         self.first.append(np.full(len(customer), first))
-        self.induced.append(np.full(len(customer), induced))
+        self.induced.append(np.broadcast_to(np.asarray(induced, dtype=bool), (len(customer),)))
         self.stimulated.append(np.broadcast_to(np.asarray(stimulated, dtype=bool), (len(customer),)))
 
     def arrays(self) -> dict[str, np.ndarray]:

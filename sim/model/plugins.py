@@ -44,7 +44,8 @@ class EngineView(Protocol):
     def advance(self, t1: float) -> None:
         """Bring everyone's orders up to hour t1 (call before acting on the population)."""
 
-    def order_later(self, customer: np.ndarray, time: np.ndarray) -> None:
+    def order_later(self, customer: np.ndarray, time: np.ndarray, natural: bool = False,
+                    value: np.ndarray | None = None) -> None:
         """Book orders customers will place at the given hours, if still active then."""
 
     def churn(self, customer: np.ndarray, t: float) -> None:
@@ -66,11 +67,10 @@ class Newcomers:
 class Plugin:
     """Something that acts on the population during a run. The defaults do nothing.
 
-    `start` registers SimPy processes; `intensity` may return a per-customer multiplier of
-    purchase rates for the stretch starting at hour t0; `lift` may return a marketing lift
-    for the n customers: (multiplier >= 1, pull-forward share); the purchases a lift adds are
-    "stimulated" and that share of them is taken from the customer's later purchases;
-    `redeem` may change new orders' list
+    `start` registers SimPy processes; `lift` may return a marketing lift on the stretch
+    starting at hour t0 for some of the n customers: (customers in increasing order, multiplier
+    >= 1, pull-forward share); the purchases a lift adds are "stimulated" and that share of
+    them is taken from the customer's later purchases; `redeem` may change new orders' list
     values and return a discount per order (yuan); `arrivals` may return newcomers who join
     in [t0, t1) because of what the policy does (paid traffic, referrals); they are appended
     to the population, and `grown` tells every plugin its new size.
@@ -79,10 +79,7 @@ class Plugin:
     def start(self, engine: EngineView) -> None:
         pass
 
-    def intensity(self, t0: float) -> np.ndarray | None:
-        return None
-
-    def lift(self, t0: float, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    def lift(self, t0: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         return None
 
     def redeem(self, customer: np.ndarray, time: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

@@ -19,6 +19,7 @@ from sim.model.engine import Engine
 from sim.model.measures import daily, headline, order_table
 from sim.model.plugins import Plugin, Setting, features
 from sim.model.customers import Customers, draw_arrivals, draw_base, important_value_level
+from sim.model.purchases import Purchases, draw_purchases
 from sim.config.scenario import Scenario
 
 
@@ -32,11 +33,15 @@ class ReplicationOutput:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def change_hours(scenario: Scenario) -> list[float]:
-    """Hours at which any policy changes intensities; shared by all policies of a run."""
+def change_hours(scenario: Scenario, policy: str | None = None) -> list[float]:
+    """Hours at which policy `policy` (any policy, if None) changes intensities.
+
+    Customers' own purchases do not depend on these hours, so each policy steps only at its own.
+    """
     hours: set[float] = {0.0}  # the event day starts a stretch: purchases deferred in the pre-heat land after it
-    for policy in scenario.policies.values():
-        hours.update(policy.change_hours(scenario))
+    for name, each in scenario.policies.items():
+        if policy is None or name == policy:
+            hours.update(each.change_hours(scenario))
     return sorted(hours)
 
 
@@ -48,6 +53,8 @@ class World:
     first_value: np.ndarray  # list value of each newcomer's first order (0 for the base)
     visitors: np.ndarray  # visitors per hour of the calendar
     holdout_draw: np.ndarray  # uniform per customer; below a policy's holdout share = held out
+    purchases: Purchases  # everyone's own purchases over the calendar
+    deferred: Purchases  # purchases withheld in the pre-heat, placed on days 0-1
 
 
 def draw_world(scenario: Scenario, calendar: Calendar, seed: int, replication: int) -> World:
@@ -57,7 +64,10 @@ def draw_world(scenario: Scenario, calendar: Calendar, seed: int, replication: i
     pop = Customers.concat([base, arrivals.traits])
     first_value = np.concatenate([np.zeros(len(base)), arrivals.first_value])
     holdout = streams.generator(seed, replication, streams.HOLDOUT).random(len(pop))
-    return World(pop, first_value, arrivals.visitors_by_hour, holdout)
+    p = scenario.population.spend.p
+    purchases, deferred = draw_purchases(pop, calendar, p, scenario.traffic.preheat_lost_share,
+                                         streams.sequence(seed, replication, streams.PURCHASES))
+    return World(pop, first_value, arrivals.visitors_by_hour, holdout, purchases, deferred)
 
 
 def play(scenario: Scenario, calendar: Calendar, world: World, name: str, seed: int, replication: int,
@@ -72,7 +82,8 @@ def play(scenario: Scenario, calendar: Calendar, world: World, name: str, seed: 
     made = [feature.plugins(setting) for feature in features()]
     engine = Engine(calendar, pop, world.first_value, scenario.population.spend.p, seed, replication,
                     [plugin for plugins in made for plugin in plugins],
-                    preheat_lost_share=scenario.traffic.preheat_lost_share)
+                    preheat_lost_share=scenario.traffic.preheat_lost_share, purchases=world.purchases,
+                    deferred=world.deferred)
     engine.run(hours)
     return engine, setting, made
 
@@ -90,8 +101,8 @@ def without_actions(scenario: Scenario, name: str) -> Scenario | None:
     return scenario.model_copy(update={"policies": {**scenario.policies, name: bare}})
 
 
-def counterfactuals(scenario: Scenario, calendar: Calendar, world: World, seed: int, replication: int,
-                    hours: list[float]) -> dict[str, dict[str, float] | str]:
+def counterfactuals(scenario: Scenario, calendar: Calendar, world: World, seed: int,
+                    replication: int) -> dict[str, dict[str, float] | str]:
     """Each policy's headline in the same world without its actions (common random numbers).
 
     Policies whose settings other than the actions agree share one counterfactual; where the
@@ -113,7 +124,7 @@ def counterfactuals(scenario: Scenario, calendar: Calendar, world: World, seed: 
             out[name] = controls[k]
             continue
         if k not in done:
-            engine, _, _ = play(bare, calendar, world, name, seed, replication, hours)
+            engine, _, _ = play(bare, calendar, world, name, seed, replication, change_hours(bare, name))
             orders = order_table(engine, bare, bare.policies[name].discount_profit_items, bare.policies[name].bundles)
             done[k] = headline(engine, orders, world.visitors, 0.0)
         out[name] = done[k]
@@ -125,14 +136,13 @@ def simulate_replication(scenario: Scenario, replication: int, seed: int | None 
     seed = scenario.run.seed if seed is None else seed
     calendar = Calendar.from_scenario(scenario)
     world = draw_world(scenario, calendar, seed, replication)
-    hours = change_hours(scenario)
     rows, frames = [], []
     tables: dict[str, list[pd.DataFrame]] = {name: [] for feature in features() for name in feature.tables}
     last = list(scenario.policies)[-1]
-    without = counterfactuals(scenario, calendar, world, seed, replication, hours)
+    without = counterfactuals(scenario, calendar, world, seed, replication)
     for name, policy in scenario.policies.items():
-        engine, setting, made = play(scenario, calendar, world, name, seed, replication, hours,
-                                     reuse_world=name == last)
+        engine, setting, made = play(scenario, calendar, world, name, seed, replication,
+                                     change_hours(scenario, name), reuse_world=name == last)
         orders = order_table(engine, scenario, policy.discount_profit_items, policy.bundles)
         measured = [feature.measure(setting, engine, orders, plugins) for feature, plugins in zip(features(), made)]
         record = {"replication": replication, "policy": name,

@@ -178,7 +178,7 @@ def _event_orders(scenario: Scenario, name: str, seed: int, replication: int) ->
     """The engine's order table of one policy and replication (the whole calendar)."""
     calendar = Calendar.from_scenario(scenario)
     world = draw_world(scenario, calendar, seed, replication)
-    engine, _, _ = play(scenario, calendar, world, name, seed, replication, change_hours(scenario))
+    engine, _, _ = play(scenario, calendar, world, name, seed, replication, change_hours(scenario, name))
     return order_table(engine, scenario, scenario.policies[name].discount_profit_items,
                        scenario.policies[name].bundles)
 
