@@ -27,14 +27,14 @@ _compat.install()
 
 _LAZY = {
     "RunResult": "sim.store.results", "load_run": "sim.store.results", "summarize": "sim.store.results",
-    "sweep": "sim.simulation", "RunStopped": "sim.simulation.runner",
+    "sweep": "sim.simulation.sweep", "RunStopped": "sim.simulation.runner",
     "resume": "sim.studies.run", "run": "sim.studies.run",
     "Scenario": "sim.config.scenario",
     "load_scenario": "sim.config.loader", "scenario_from_dict": "sim.config.loader",
     "fit_response": "sim.studies.response", "predict_response": "sim.studies.response",
     "target_customers": "sim.studies.response", "load_response": "sim.uplift.model_file",
 }
-"""Public name -> the module that defines it, imported on first use."""
+"""Public name -> the module that defines it (or is it), imported on first use."""
 
 _SUBPACKAGES = {"analysis", "calibrate", "config", "forecast", "io", "marketing", "model", "operations", "report",
                 "simulation", "store", "studies", "uplift"}
@@ -43,7 +43,7 @@ _SUBPACKAGES = {"analysis", "calibrate", "config", "forecast", "io", "marketing"
 def __getattr__(name: str):
     if name in _LAZY:
         module = importlib.import_module(_LAZY[name])
-        value = getattr(module, name) if hasattr(module, name) else importlib.import_module(f"{module.__name__}.{name}")
+        value = module if name == "sweep" else getattr(module, name)  # sim.sweep is the module
     elif name in _SUBPACKAGES:
         value = importlib.import_module(f"sim.{name}")
     else:
@@ -114,7 +114,26 @@ def _then(register: Callable[[ModuleType], object]) -> Callable:
     return load
 
 
+def _submodules_on_demand(package: ModuleType) -> None:
+    """A subpackage imports its modules when first named, so `sim.studies.comparison.compare_run`
+    works after `import sim` alone, as it did when `import sim` imported nearly everything."""
+    if "__getattr__" in vars(package):
+        return
+
+    def __getattr__(name: str):
+        if not name.startswith("__"):
+            try:
+                return importlib.import_module(f"{package.__name__}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{package.__name__}.{name}":
+                    raise
+        raise AttributeError(f"module {package.__name__!r} has no attribute {name!r}")
+
+    package.__getattr__ = __getattr__
+
+
 _ON_IMPORT: dict[str, Callable[[Callable[[ModuleType], None], ModuleType], None]] = {
+    **{f"sim.{name}": _then(_submodules_on_demand) for name in _SUBPACKAGES},
     **dict.fromkeys(FEATURES, _feature),
     "sim.config.loader": _then(lambda module: _register_features()),
     "sim.simulation.replication": _then(lambda module: _register_features()),

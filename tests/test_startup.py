@@ -37,10 +37,18 @@ def test_import_cli_and_help_load_no_heavy_library():
 
 
 def test_public_names_load_on_first_use():
+    code = ("import sim, types\n"
+            "found = sorted(name for name in sim.__all__ if isinstance(getattr(sim, name), types.ModuleType))")
+    assert loaded_after(code)["found"] == ["sweep"]  # the rest are functions, classes and exceptions
+
+
+def test_modules_are_reached_from_the_package_as_before():
+    """The README's `sim.studies.comparison.compare_run(...)` and the like work after `import sim`."""
     code = ("import sim\n"
-            "found = sorted(name for name in sim.__all__ if getattr(sim, name, None) is None)\n"
-            "found += [n for n in ('Scenario', 'RunResult') if n not in vars(sim)]")
-    assert loaded_after(code)["found"] == []
+            "found = [callable(f) for f in (sim.studies.comparison.compare_run, sim.io.datasets.load_cdnow,\n"
+            "         sim.simulation.replication.simulate_replication, sim.report.write_report)]\n"
+            "try:\n    sim.studies.no_such_module\nexcept AttributeError:\n    found.append('missing')")
+    assert loaded_after(code)["found"] == [True, True, True, True, "missing"]
 
 
 @pytest.mark.parametrize("first", ["sim.simulation.replication", "sim.config.loader", "sim.operations",

@@ -20,4 +20,10 @@ REPORT_FILE = "report.html"
 def __getattr__(name: str):
     if name in ("NotARunFolder", "build_report", "write_report"):
         return getattr(importlib.import_module("sim.report.page"), name)
+    if not name.startswith("__"):  # a module of the package, as `sim.report.charts`
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
     raise AttributeError(f"module 'sim.report' has no attribute {name!r}")
