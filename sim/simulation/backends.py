@@ -13,6 +13,7 @@ that started them dies, however it dies.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -96,35 +97,50 @@ def _start_worker(shared: Any, parent: int) -> None:
 
 def processes(tasks: Sequence[Call], describe: Callable[[int], str], workers: int,
               shared: Any = None) -> Iterator[tuple[int, Any]]:
-    """Run tasks in a pool of local worker processes; at most 2 x workers in flight."""
-    with ProcessPoolExecutor(max_workers=workers, mp_context=process_context(), initializer=_start_worker,
-                             initargs=(shared, os.getpid())) as pool:
-        pending: dict = {}
-        attempts = [0] * len(tasks)
-        queue = list(range(len(tasks)))[::-1]
-        try:
-            while queue or pending:
-                while queue and len(pending) < 2 * workers:
-                    i = queue.pop()
-                    fn, args = tasks[i]
-                    attempts[i] += 1
-                    future = pool.submit(fn, *args) if shared is None else pool.submit(_with_shared, fn, args)
-                    pending[future] = i
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    i = pending.pop(future)
-                    exc = future.exception()
-                    if exc is None:
-                        yield i, future.result()
-                    elif attempts[i] < 2:
-                        queue.append(i)
-                    else:
-                        raise TaskFailed(f"{describe(i)} failed twice: {exc!r}") from exc
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    """Run tasks in a pool of local worker processes; at most 2 x workers in flight.
+
+    Forked workers start with this process's objects frozen out of their garbage collector,
+    which would otherwise visit, and so copy, every page of the parent's heap they share.
+    """
+    context = process_context()
+    frozen = context.get_start_method() == "fork"
+    if frozen:
+        gc.freeze()  # until the workers are forked, at the first submit
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(shared, os.getpid())) as pool:
+            pending: dict = {}
+            attempts = [0] * len(tasks)
+            queue = list(range(len(tasks)))[::-1]
+            try:
+                while queue or pending:
+                    while queue and len(pending) < 2 * workers:
+                        i = queue.pop()
+                        fn, args = tasks[i]
+                        attempts[i] += 1
+                        future = pool.submit(fn, *args) if shared is None else pool.submit(_with_shared, fn, args)
+                        pending[future] = i
+                    if frozen:
+                        gc.unfreeze()
+                        frozen = False
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        i = pending.pop(future)
+                        exc = future.exception()
+                        if exc is None:
+                            yield i, future.result()
+                        elif attempts[i] < 2:
+                            queue.append(i)
+                        else:
+                            raise TaskFailed(f"{describe(i)} failed twice: {exc!r}") from exc
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+    finally:
+        if frozen:
+            gc.unfreeze()
 
 
 @contextmanager
