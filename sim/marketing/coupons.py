@@ -46,7 +46,8 @@ class CouponBook:
         self.start, self.end = np.full(n, np.inf), np.full(n, -np.inf)
         self.spec = np.full(n, -1, dtype=np.int32)
         self._names: list[str] = []
-        self._holders = np.zeros(0, dtype=np.int64)  # everyone ever issued a coupon, increasing
+        self._issued = np.zeros(n, dtype=bool)  # ever issued a coupon
+        self._holders: np.ndarray | None = np.zeros(0, dtype=np.int64)  # its indices, made again after an issue
 
     def grow(self, sensitivity: np.ndarray) -> None:
         """Room for customers who joined since (holding no coupon); `sensitivity` covers everyone."""
@@ -61,6 +62,7 @@ class CouponBook:
                                                                  (self.threshold, self.discount, self.lift, self.top_up))
         self.start, self.end, self.spec = pad(self.start, np.inf), pad(self.end, -np.inf), pad(self.spec, -1)
         self._received = {k: pad(v, 0) for k, v in self._received.items()}
+        self._issued = pad(self._issued, False)
 
     def issue(self, name: str, coupon: Coupon, customers: np.ndarray, sent_at: float,
               order: np.ndarray) -> np.ndarray:
@@ -90,7 +92,8 @@ class CouponBook:
         self.spec[candidates] = self._names.index(name)
         received[candidates] += 1
         stats.issued += len(candidates)
-        self._holders = np.union1d(self._holders, candidates)
+        self._issued[candidates] = True
+        self._holders = None
         return candidates
 
     def holding(self, t: float) -> np.ndarray:
@@ -100,6 +103,8 @@ class CouponBook:
     def lifting(self, t: float) -> tuple[np.ndarray, np.ndarray] | None:
         """Holders of a coupon valid at hour t (increasing indices) and the coupon's buying
         multiplier for each; None if nobody holds one."""
+        if self._holders is None:
+            self._holders = np.flatnonzero(self._issued)
         held = self._holders[(self.start[self._holders] <= t) & (t < self.end[self._holders])]
         return (held, self.lift[held]) if held.size else None
 

@@ -71,15 +71,18 @@ def attribute_responses(rt: PolicyRuntime, orders: OrderTable) -> None:
     stim = orders.stimulated
     if not touches or not stim.any():
         return
-    cust = np.concatenate([t.customers for t in touches])
-    start = np.concatenate([np.full(len(t.customers), t.effect_start) for t in touches])
-    which = np.concatenate([np.full(len(t.customers), i) for i, t in enumerate(touches)])
+    oc, ot = orders.customer[stim], orders.time[stim]
+    stimulated = np.zeros(int(max(oc.max(), max(int(t.customers.max()) for t in touches))) + 1, dtype=bool)
+    stimulated[oc] = True
+    mine = [t.customers[stimulated[t.customers]] for t in touches]  # only customers with a stimulated order
+    cust = np.concatenate(mine)
+    start = np.concatenate([np.full(len(c), t.effect_start) for c, t in zip(mine, touches)])
+    which = np.concatenate([np.full(len(c), i) for i, c in enumerate(mine)])
     lo = min(float(start.min()), float(orders.time.min()))
     span = max(float(start.max()), float(orders.time.max())) - lo + 1.0
     key = cust * span + (start - lo)
     by = np.argsort(key, kind="stable")
     key, cust, which = key[by], cust[by], which[by]
-    oc, ot = orders.customer[stim], orders.time[stim]
     pos = np.searchsorted(key, oc * span + (ot - lo), side="right") - 1
     ok = (pos >= 0) & (cust[np.maximum(pos, 0)] == oc)
     counts = np.bincount(which[pos[ok]], minlength=len(touches))

@@ -89,13 +89,27 @@ class Lifts:
         if keep.any() and window[1] > window[0]:
             self._sends.append((customers[keep], lift[keep], window[0], window[1], pull_forward))
 
-    def at(self, t0: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """(customers, intensity multiplier, pull-forward share) of the lifted customers at hour t0;
-        None if no lift is on."""
+    def at(self, t0: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(customers, intensity multiplier, pull-forward share) of the lifted customers among n
+        at hour t0; None if no lift is on."""
         self._sends = [s for s in self._sends if s[3] > t0]
         active = [s for s in self._sends if s[2] <= t0]
         if not active:
             return None
+        if len(active) == 1:  # one send: its customers are already distinct
+            customers, lift, _, _, share = active[0]
+            if len(customers) > 1 and (np.diff(customers) < 0).any():  # a ranked audience: put in order
+                order = np.argsort(customers)
+                customers, lift = customers[order], lift[order]
+            return customers, 1.0 + lift, np.full(len(customers), share)
+        size = sum(len(s[0]) for s in active)
+        if size > n // 8:  # many lifted: add up over everyone rather than sort
+            excess, pulled = np.zeros(n), np.zeros(n)
+            for customers, lift, _, _, share in active:
+                excess += np.bincount(customers, weights=lift, minlength=n)
+                pulled += np.bincount(customers, weights=lift * share, minlength=n)
+            who = np.flatnonzero(excess > 0)
+            return who, 1.0 + excess[who], pulled[who] / excess[who]
         customers = np.concatenate([s[0] for s in active])
         lift = np.concatenate([s[1] for s in active])
         share = np.concatenate([np.full(len(s[0]), s[4]) for s in active])

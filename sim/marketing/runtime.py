@@ -120,11 +120,14 @@ class PolicyRuntime(Plugin):
     def lift(self, t0: float, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """Message lifts times coupon lifts at hour t0, with their pull-forward share, for the
         customers lifted (increasing indices)."""
-        message = self.lifts.at(t0)
+        message = self.lifts.at(t0, n)
         coupon = self.coupons.lifting(t0)
         if coupon is None or message is None:
             return message if coupon is None else (coupon[0], coupon[1], self.coupon_pull[coupon[0]])
-        who = np.union1d(message[0], coupon[0])
+        member = np.zeros(n, dtype=bool)
+        member[message[0]] = True
+        member[coupon[0]] = True
+        who = np.flatnonzero(member)  # the union, in order, without sorting
         c, m = np.zeros(len(who)), np.zeros(len(who))
         c_pull, m_pull = np.zeros(len(who)), np.zeros(len(who))
         ic, im = np.searchsorted(who, coupon[0]), np.searchsorted(who, message[0])

@@ -119,12 +119,13 @@ class Engine:
         lifted = None
         for plugin in self.plugins:
             lifted = _combine(lifted, plugin.lift(t0, len(self.pop)))
-        own, place, own_who, own_count = self._own_purchases(t0, t1)
-        extra = tuple(np.concatenate(x) for x in zip(self._due(t1), self._stimulated(t0, t1, key, lifted, own_who,
-                                                                                       own_count)))
+        own, place, own_left = self._own_purchases(t0, t1)
+        extra = tuple(np.concatenate(x) for x in zip(self._due(t1), self._stimulated(t0, t1, key, lifted, own_left)))
         # Customers with only own purchases here keep them up to the purchases they have left;
         # the others' orders are merged in time order first.
-        mixed = np.isin(own[0], extra[0])
+        marked = np.zeros(len(self.pop), dtype=bool)
+        marked[extra[0]] = True
+        mixed = marked[own[0]]
         simple = ~mixed & (place < self.pop.remaining[own[0]])
         c, t, v, uses, induced, stim = (np.concatenate([o[mixed], e]) for o, e in zip(own, extra))
         keep = self._before_dropout(c, t, uses)
@@ -133,15 +134,16 @@ class Engine:
         self._record(c, t, v, induced=induced, stimulated=stim, uses_chance=uses)
         self.drawn_to = t1
 
-    def _own_purchases(self, t0: float, t1: float) -> tuple[tuple, np.ndarray, np.ndarray, np.ndarray]:
+    def _own_purchases(self, t0: float, t1: float) -> tuple[tuple, np.ndarray, np.ndarray]:
         """Customers' own purchases in [t0, t1) less those repaying purchases pulled forward earlier.
 
         Returns them as order columns (customer, hour, value, uses a chance, induced,
-        stimulated), each one's place among its customer's (0 for the first), and each customer
-        with own purchases here and how many are left (at most the purchases they have left
-        before dropping out).
+        stimulated), each one's place among its customer's kept ones (0 for the first), and per
+        customer (all of them) how many own purchases are left here, at most the purchases
+        they have left before dropping out.
         """
         pop = self.pop
+        n = len(pop)
         parts = []
         for b, block in enumerate(self._own):
             rows = block.between(t0, t1)
@@ -149,24 +151,34 @@ class Engine:
             self._read[b] = rows.stop
             if rows.stop > start:
                 parts.append((block.customer[start:rows.stop], block.time[start:rows.stop], block.value[start:rows.stop]))
+        left = np.zeros(n, dtype=np.int64)
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
-            return _columns(empty, np.zeros(0), np.zeros(0), True, False, False), empty, empty, empty
-        c, t, v = (np.concatenate(x) for x in zip(*parts))
-        order = np.argsort(c, kind="stable")  # by customer, in time order within each
-        c, t, v = c[order], t[order], v[order]
-        who, counts = np.unique(c, return_counts=True)
+            return _columns(empty, np.zeros(0), np.zeros(0), True, False, False), empty, left
+        c, t, v = (np.concatenate(x) for x in zip(*parts))  # each customer's in time order
+        counts = np.bincount(c, minlength=n)
+        k = counts[c]
+        rank = np.zeros(len(c), dtype=np.int64)
+        several = np.flatnonzero(k > 1)  # most customers buy at most once in a stretch: sort only the others
+        if several.size:
+            order = several[np.argsort(c[several], kind="stable")]
+            grouped = c[order]
+            starts = np.flatnonzero(np.concatenate([[True], grouped[1:] != grouped[:-1]]))
+            rank[order] = _rank_within(np.diff(np.append(starts, len(grouped))))
+        first = rank == 0
+        who = c[first]
         live = pop.remaining[who] > 0
-        repaid = np.where(live, np.minimum(self.owed[who], counts), 0)
+        repaid = np.where(live, np.minimum(self.owed[who], counts[who]), 0)
         self.owed[who] -= repaid
+        left[who] = np.where(live, np.minimum(counts[who] - repaid, np.maximum(pop.remaining[who], 0)), 0)
+        skip = np.zeros(n, dtype=np.int64)
+        skip[who] = repaid
         # A customer's next own purchases after a pulled-forward one were made earlier.
-        place = _rank_within(counts) - np.repeat(repaid, counts)
+        place = rank - skip[c]
         take = place >= 0
-        left = np.minimum(counts - repaid, np.maximum(pop.remaining[who], 0))
-        return _columns(c[take], t[take], v[take], True, False, False), place[take], who, left
+        return _columns(c[take], t[take], v[take], True, False, False), place[take], left
 
-    def _stimulated(self, t0: float, t1: float, key: int, lifted, own_who: np.ndarray,
-                    own_left: np.ndarray) -> tuple:
+    def _stimulated(self, t0: float, t1: float, key: int, lifted, own_left: np.ndarray) -> tuple:
         """The purchases a lift stimulates in [t0, t1), as order columns.
 
         A customer lifted by a factor L buys Poisson(lambda (L - 1) dG) more; `pull` of them
@@ -185,11 +197,7 @@ class Engine:
         extra = srng.poisson(pop.lam[who] * (lift - 1.0) * span)
         has = extra > 0
         who, extra, pull, g_start, span = who[has], extra[has], pull[has], g_start[has], span[has]
-        own = np.zeros(len(who), dtype=np.int64)
-        pos = np.minimum(np.searchsorted(own_who, who), max(len(own_who) - 1, 0))
-        found = (own_who[pos] == who) if len(own_who) else np.zeros(len(who), dtype=bool)
-        own[found] = own_left[pos[found]]
-        pulled = np.maximum(np.minimum(srng.binomial(extra, pull), pop.remaining[who] - own), 0)
+        pulled = np.maximum(np.minimum(srng.binomial(extra, pull), pop.remaining[who] - own_left[who]), 0)
         self.owed[who] += pulled
         self.pulled_forward += int(pulled.sum())
         s_who = np.repeat(who, extra)
@@ -246,8 +254,7 @@ class Engine:
         np.add.at(pop.remaining, who[uses], -1)
         np.add.at(pop.orders, who, 1)
         np.maximum.at(pop.last_order, who, times)
-        buyers = np.unique(who)
-        died = buyers[pop.remaining[buyers] == 0]
+        died = who[pop.remaining[who] == 0]
         self.churned_at[died] = pop.last_order[died]
 
     def _admit(self, t0: float, t1: float) -> None:
