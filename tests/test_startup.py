@@ -79,10 +79,6 @@ def test_validate_loads_no_chart_or_statistics_library():
     assert not set(heavy) - {"pandas", "scipy.stats"}
 
 
-@pytest.mark.xfail(reason="validating registers the features' checks, which imports the model and the features; "
-                          "pandas loads at the top of sim.config.customers_table, sim.forecast.event_day, "
-                          "sim.marketing.evaluation, .feature and .learned, sim.operations.capacity, .play and .result",
-                   strict=False)
 def test_validate_loads_neither_pandas_nor_scipy_stats():
     code = ("import cli\n"
             f"try:\n    cli.app(['validate', {str(SCENARIO)!r}])\nexcept SystemExit:\n    pass")

@@ -11,11 +11,14 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from sim.vocabulary import SEGMENTS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class TableProblem(ValueError):
@@ -50,6 +53,7 @@ def customer_records(file: str, sha256: str, unit_days: float = 7.0) -> Customer
     written use x and spend / n_tx for the Gamma-Gamma posterior. Cached by path and hash,
     so replications (and sweeps) read a table once per process.
     """
+    import pandas as pd
     raw = Path(file).read_bytes()
     actual = hashlib.sha256(raw).hexdigest()
     if actual != sha256:

@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from sim.model.calendar import Calendar
 from sim.model.engine import Engine
 from sim.forecast.deposits import PresalePlugin
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sim.model.orders import OrderTable
 
 PRESALE_METRICS = ("presale_deposits", "presale_deposit_value", "presale_balances_paid",
@@ -30,6 +30,7 @@ PRESALE_METRICS = ("presale_deposits", "presale_deposit_value", "presale_balance
 def event_hours(calendar: Calendar, orders: OrderTable, visitors: np.ndarray,
                 engine: Engine) -> pd.DataFrame:
     """Day 0 hour by hour: new visitors, returning buyers, traffic, orders, first orders, GMV (yuan)."""
+    import pandas as pd
     start = int(round(-calendar.start))  # hour index of 00:00 on day 0
     on_day = (orders.time >= 0.0) & (orders.time < 24.0)
     hour = np.floor(orders.time[on_day]).astype(np.int64)

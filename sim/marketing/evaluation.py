@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from sim.marketing.runtime import PolicyRuntime
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sim.model.orders import OrderTable
 
 HORIZONS_DAYS = (2, 10, 30)
@@ -122,6 +122,7 @@ def _message_cost(rt: PolicyRuntime, n: int) -> np.ndarray:
 
 def channel_table(rt: PolicyRuntime | None) -> pd.DataFrame:
     """Messages, cost, opt-outs, responses and churn per channel."""
+    import pandas as pd
     rows = [] if rt is None else [
         {"channel": name, "messages": s.messages, "cost": s.cost, "opt_outs": s.opt_outs,
          "responses": s.responses, "churned": s.churned}
@@ -133,6 +134,7 @@ def channel_table(rt: PolicyRuntime | None) -> pd.DataFrame:
 def coupon_table(rt: PolicyRuntime | None) -> pd.DataFrame:
     """Per coupon (named by the action issuing it) and tier (its threshold; one for a flat coupon):
     redeemed, redemption rate and cost of that tier, and the coupon's issued count on every row."""
+    import pandas as pd
     rows = [] if rt is None else [
         {"coupon": name, "tier": tier, "issued": s.issued, "redeemed": used,
          "redemption_rate": used / s.issued if s.issued else np.nan, "cost": cost}
@@ -151,6 +153,7 @@ def repurchase_table(rt: PolicyRuntime | None, orders: OrderTable, end: float,
     end is left out of that horizon (it would be censored). With `segment` (per customer),
     one row per RFM group as well as the row for all (segment "all").
     """
+    import pandas as pd
     from sim.vocabulary import SEGMENTS
 
     cols = ["action", "channel", "segment", "horizon_days", "assigned_n", "assigned_rate",

@@ -3,8 +3,9 @@ and paid traffic, and what they cost and brought."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from sim.config.loader import register_check
 from sim.marketing import learned
@@ -16,6 +17,9 @@ from sim.marketing.runtime import PolicyRuntime
 from sim.model.plugins import EngineView, Measured, Plugin, Setting, register
 
 ADS_COLUMNS = ("channel", "spend", "visitors", "first_orders", "cost_per_first_order", "gmv")
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Marketing:
@@ -34,6 +38,7 @@ class Marketing:
         return made
 
     def measure(self, setting: Setting, engine: EngineView, orders, plugins: list[Plugin]) -> Measured:
+        import pandas as pd
         rt = next((p for p in plugins if isinstance(p, PolicyRuntime)), None)
         paid = next((p for p in plugins if isinstance(p, PaidTraffic)), None)
         metrics = marketing_metrics(rt, orders, len(engine.pop), engine.pulled_forward)

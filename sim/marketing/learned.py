@@ -19,11 +19,12 @@ response exactly), while audiences are chosen by the point estimate, as a market
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from sim import streams
@@ -41,6 +42,9 @@ DERIVED = ("recency_days", "frequency", "spend", "rfm_group", "category", "new")
 
 _FEATURES_STREAM_DRAW, _FEATURES_STREAM_REFIT = 0, 1
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 @lru_cache(maxsize=8)
 def model_at(folder: str) -> ResponseModel:
@@ -51,6 +55,7 @@ def model_at(folder: str) -> ResponseModel:
 @lru_cache(maxsize=4)
 def feature_table(file: str) -> pd.DataFrame:
     """A population's customer table as text columns ("" for missing), read once per process."""
+    import pandas as pd
     try:
         table = pd.read_csv(file, dtype=str, keep_default_na=False)
     except (OSError, ValueError) as exc:
@@ -73,6 +78,7 @@ def assigned_rows(file: str, arm: str, table_file: str, id_column: str | None) -
     Rows are matched by the table's `id_column`, or by row numbers from 1 without one (as
     sim target numbers rows). Read once per process, so a daily programme pays nothing more.
     """
+    import pandas as pd
     try:
         assignment = pd.read_csv(file, dtype=str, keep_default_na=False)
     except (OSError, ValueError) as exc:
@@ -179,6 +185,7 @@ class LearnedFeatures:
 
     def matrix(self, model: ResponseModel, pop: Customers, who: np.ndarray, t: float) -> np.ndarray:
         """The model's encoded features of customers `who` at hour t (table columns encoded once)."""
+        import pandas as pd
         blocks = []
         for name in model.features:
             if self.table is not None and name in self.table.columns:

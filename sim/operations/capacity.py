@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from sim.config.operations import Service, Warehouse, hourly
 from sim.operations.erlang import min_servers, service_level
 from sim.operations.service import simulate_chats
 from sim.operations.warehouse import ship_times
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def plan_agents(arrivals_by_hour: np.ndarray, config: Service, rng: np.random.Generator,
@@ -30,6 +33,7 @@ def plan_agents(arrivals_by_hour: np.ndarray, config: Service, rng: np.random.Ge
     sim_service_level (stationary), day_service_level (whole day), cost (yuan), note.
     `on_hour(h)`, if given, is called after each hour is sized (for a progress bar).
     """
+    import pandas as pd
     rates = np.asarray(arrivals_by_hour, dtype=float)
     handle = config.handle_time.mean_minutes / 60.0
     target = config.target_seconds / 3600.0

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from sim import streams
 from sim.config.marketing import Policy
 from sim.config.operations import Operations
@@ -21,6 +19,7 @@ from sim.operations.result import OperationsResult
 from sim.operations.simulate import simulate_operations
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sim.model.orders import OrderTable
 
 EVENT_DAY_HOURS = (0.0, 24.0)

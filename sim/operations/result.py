@@ -11,9 +11,9 @@ stock is unlimited (closings return stock, so fewer closings can turn later orde
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from sim.config.operations import Operations
 from sim.vocabulary import ROLES
@@ -23,6 +23,9 @@ from sim.operations.payment import CLOSE, REMIND, PaymentLog
 from sim.operations.service import ChatLog
 from sim.operations.stock import StockOutcome, StockRoom
 from sim.operations.warehouse import PickCalendar
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ def _cost_metrics(calendar: PickCalendar, agents: np.ndarray, log: PaymentLog,
 
 def _hourly(o: dict, chats: ChatLog, log: PaymentLog, calendar: PickCalendar, agents: np.ndarray,
             config: Operations, start: float, end: float) -> pd.DataFrame:
+    import pandas as pd
     first = int(np.floor(start))
     edges = np.arange(first, int(np.ceil(end)) + 1, dtype=float)
     n = len(edges) - 1
@@ -200,6 +204,7 @@ def _hourly(o: dict, chats: ChatLog, log: PaymentLog, calendar: PickCalendar, ag
 
 
 def _stock_table(o: dict, stock: StockRoom | StockOutcome) -> pd.DataFrame:
+    import pandas as pd
     lost = o["status"] == NO_STOCK
     rows = []
     for r, name in enumerate(ROLES):
