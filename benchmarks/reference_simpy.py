@@ -7,10 +7,12 @@ Run by hand (not in CI):
 
 The reference is written the way a first SimPy model usually is: one process per customer,
 drawing the time to the next purchase from the customer's rate (thinning against the peak of
-the calendar multiplier), a dropout coin after each purchase, and an hourly process adding
-newcomers. It uses the same scenario, the same calendar multipliers and the same laws, so
-both should give the same expected orders and GMV; the script checks that over replications
-before timing anything.
+the calendar multiplier), a dropout coin after each purchase, and newcomers starting their
+process at their joining hour with their first order. It plays the customers the package draws
+(the base, some of whom dropped out before the start, and the newcomers) with the same
+calendar multipliers and laws and no pre-heat waiting, so both should give the same expected
+orders and GMV (the event discount at its mean factor over product roles); the script checks
+that over replications before timing anything.
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ import simpy
 
 import sim
 from sim.model.calendar import Calendar
-from sim.model.customers import draw_traits
-from sim.simulation.replication import simulate_replication
+from sim.simulation.replication import draw_world, simulate_replication
 from sim.config.loader import scenario_from_dict
 
 
@@ -32,7 +33,7 @@ def scenario(size: int, replications: int = 1):
     """60 days with the event day and newcomers, no marketing (the core model)."""
     return scenario_from_dict({
         "version": 1, "name": "bench", "calendar": {"start_day": -30, "end_day": 29},
-        "population": {"size": size}, "traffic": {"daily_visitors": size // 10},
+        "population": {"size": size}, "traffic": {"daily_visitors": size // 10, "preheat_days": 0},
         "run": {"replications": replications, "seed": 1},
     })
 
@@ -59,27 +60,29 @@ def reference_replication(s, seed: int) -> dict[str, float]:
                 if rng.random() < p:
                     return
 
+    roles = s.products.roles.values()  # the event discount's mean factor over product roles (profit items: none)
+    factor = sum(r.share * (0.0 if name == "profit" else r.discount_factor)
+                 for name, r in zip(s.products.roles, roles)) / sum(r.share for r in roles)
+
     def record(t: float, value: float) -> None:
-        discount = value * (s.economics.event_discount if 0 <= t < 24 else 0.0)
+        discount = value * factor * (s.economics.event_discount if 0 <= t < 24 else 0.0)
         totals["orders"] += 1
         totals["gmv"] += value - discount
-
-    def newcomers():
-        for h in range(cal.hours):
-            for _ in range(rng.binomial(rng.poisson(cal.visitors[h]), cal.conversion[h])):
-                t = draw_traits(s, 1, rng)
-                first = t.value[0] * rng.gamma(shape) / shape
-                env.process(delayed(rng.uniform(0, 1), t.lam[0], t.dropout[0], t.value[0], first))
-            yield env.timeout(1.0)
 
     def delayed(wait, lam, p, value, first):
         yield env.timeout(wait)
         yield env.process(customer(lam, p, value, first))
 
-    base = draw_traits(s, s.population.size, rng)
-    for i in range(s.population.size):
-        env.process(customer(base.lam[i], base.dropout[i], base.value[i], None))
-    env.process(newcomers())
+    # The same customers as the package's: the base (some dropped out before the start) and the
+    # newcomers with their joining hours and first orders, drawn from the same laws.
+    world = draw_world(s, cal, s.run.seed, seed)
+    pop = world.population
+    for i in range(len(pop)):
+        if pop.acquired[i]:
+            env.process(delayed(pop.joined[i] - cal.start, pop.lam[i], pop.dropout[i], pop.value[i],
+                                world.first_value[i]))
+        elif pop.remaining[i] > 0:
+            env.process(customer(pop.lam[i], pop.dropout[i], pop.value[i], None))
     env.run(until=cal.end)
     return totals
 
