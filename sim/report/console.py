@@ -165,7 +165,7 @@ def print_sweep(out: Console, table, title: str) -> None:
     so the table fits 80 columns.
     """
     view = Table(title=f"{title} - {table.attrs.get('metric', '')} across the sweep", title_justify="left")
-    short = _short_names([str(c) for c in table.columns])
+    short = short_names([str(c) for c in table.columns])
     for column in table.columns:
         view.add_column(short[str(column)], justify="right" if column not in ("policy",) else "left", no_wrap=True)
     for _, row in table.iterrows():
@@ -176,8 +176,8 @@ def print_sweep(out: Console, table, title: str) -> None:
         out.print("; ".join(legend), style="dim", highlight=False)
 
 
-def _short_names(columns: list[str]) -> dict[str, str]:
-    """Each dotted field path by its shortest distinct tail (coupon.discount, holdout)."""
+def short_names(columns: list[str]) -> dict[str, str]:
+    """Each dotted field path by its shortest distinct tail (coupon.discount, holdout), for labels."""
     out = {}
     for c in columns:
         parts = c.split(".")

@@ -6,7 +6,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from sim.studies.search import short_names
+from sim.report.console import short_names
 
 
 def print_optimum(out: Console, result) -> None:

@@ -41,19 +41,6 @@ class Param:
         return int(round(x)) if self.integer else float(x)
 
 
-def short_names(paths: Sequence[str]) -> dict[str, str]:
-    """Each dotted path's shortest tail that no other path ends with (for column and axis labels)."""
-    out = {}
-    for path in paths:
-        parts = path.split(".")
-        for k in range(1, len(parts) + 1):
-            tail = ".".join(parts[-k:])
-            if k == len(parts) or not any(o != path and (o == tail or o.endswith("." + tail)) for o in paths):
-                out[path] = tail
-                break
-    return out
-
-
 def parse_params(items: Sequence[str], scenario: Scenario) -> list[Param]:
     """Read `PATH=LO:HI[:int]` options and check them against `scenario` (ScenarioError otherwise)."""
     if not items:
