@@ -65,7 +65,7 @@ class PaidTraffic(Plugin):
             joined_all.append(joined)
         order = np.argsort(np.concatenate(joined_all), kind="stable")
         merged = Customers.concat(parts)
-        self._new = Customers(**{f: getattr(merged, f)[order] for f in merged.__dataclass_fields__})
+        self._new = merged.take(order)
         self._first_value = np.concatenate(values)[order]
         self._from = np.concatenate(origin)[order]
 
@@ -78,7 +78,7 @@ class PaidTraffic(Plugin):
             self._pending = 0
             return None
         self._given = stop
-        part = Customers(**{f: getattr(self._new, f)[lo:stop] for f in self._new.__dataclass_fields__})
+        part = self._new.take(slice(lo, stop))
         self.channel_of = np.concatenate([self.channel_of, self._from[lo:stop]])
         return Newcomers(part, self._first_value[lo:stop])
 

@@ -16,7 +16,7 @@ import numpy as np
 from sim import streams
 from sim.config.marketing import Referral
 from sim.config.scenario import Scenario
-from sim.model.customers import Customers, draw_newcomers
+from sim.model.customers import draw_newcomers
 from sim.model.plugins import Newcomers
 
 DAY = 24.0  # hours in which those reached share, and in which friends open a share
@@ -70,7 +70,7 @@ def play_referral(ref: Referral, scenario: Scenario, reached: np.ndarray, t: flo
     come = opened_at[buyer] < closed_at
     order = np.argsort(opened_at[buyer][come], kind="stable")
     picked = np.flatnonzero(come)[order]
-    part = Customers(**{f: getattr(new, f)[picked] for f in new.__dataclass_fields__})
+    part = new.take(picked)
     paid = inviter_time < closed_at
     return ReferralOutcome(
         reached=len(reached), shares=len(sharers),

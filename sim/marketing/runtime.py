@@ -23,7 +23,7 @@ from sim.marketing.coupons import CouponBook
 from sim.marketing.learned import LearnedFeatures, assignment_audience, learned_lift, uplift_audience
 from sim.marketing.messaging import Mailbox, Send
 from sim.marketing.referral import ReferralOutcome, play_referral
-from sim.model.customers import Customers, important_value_level
+from sim.model.customers import important_value_level
 from sim.model.plugins import Newcomers
 from sim.marketing.response import Lifts, lift_for, reference_purchases
 from sim.config.learned import LearnedResponse
@@ -101,7 +101,7 @@ class PolicyRuntime(Plugin):
         if hi <= lo:
             return None
         self._referred_given, self._pending = hi, hi - lo
-        cut = Customers(**{f: getattr(new.customers, f)[lo:hi] for f in new.customers.__dataclass_fields__})
+        cut = new.customers.take(slice(lo, hi))
         return Newcomers(cut, new.first_value[lo:hi], new.first_coupon[lo:hi])
 
     def grown(self, n: int) -> None:

@@ -94,6 +94,10 @@ class Customers:
     def copy(self) -> Customers:
         return Customers(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
+    def take(self, rows: np.ndarray | slice) -> Customers:
+        """The customers at `rows` (indices, a mask or a slice), as a new table."""
+        return Customers(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+
     @classmethod
     def concat(cls, parts: list[Customers]) -> Customers:
         return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)})
