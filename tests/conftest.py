@@ -28,6 +28,24 @@ def make_scenario(**sections):
     return scenario_from_dict(raw)
 
 
+def shared_orders(scenario, seed: int, replication: int) -> dict:
+    """Each policy played as a run plays it (one world, the policy's own change hours): the
+    orders of the customers every policy has (customer, hour, value) and how many newcomers
+    the policy brought."""
+    from sim.model.calendar import Calendar
+    from sim.simulation.replication import change_hours, draw_world, play
+
+    cal = Calendar.from_scenario(scenario)
+    world = draw_world(scenario, cal, seed, replication)
+    out = {}
+    for name in scenario.policies:
+        engine, _, _ = play(scenario, cal, world, name, seed, replication, change_hours(scenario, name))
+        o = engine.orders.arrays()
+        mine = o["customer"] < engine.n_world
+        out[name] = ([o[k][mine] for k in ("customer", "time", "value")], len(engine.pop) - engine.n_world)
+    return out
+
+
 @pytest.fixture
 def small_scenario():
     return make_scenario()

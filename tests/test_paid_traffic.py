@@ -13,7 +13,7 @@ from sim.config.acquisition import AdChannel
 from sim.config.variants import derive
 from sim.model.calendar import Calendar
 from sim.simulation.replication import change_hours, draw_world, play
-from tests.conftest import make_scenario
+from tests.conftest import make_scenario, shared_orders
 
 CALENDAR = {"start_day": -6, "end_day": 4}
 SEARCH = {"daily_spend": 3000, "max_visitors": 4000, "half_spend": 5000, "adstock": 0.4, "days": [-6, 0],
@@ -66,19 +66,20 @@ def test_paid_newcomers_convert_at_the_stated_rate_and_spend_is_paid_from_profit
 
 def test_the_world_keeps_its_random_numbers_whatever_a_policy_spends():
     scenario = ads(baseline={}, double={"acquisition": {"search": {"daily_spend": 6000}}})
-    cal = Calendar.from_scenario(scenario)
-    world = draw_world(scenario, cal, 3, 0)
-    hours = change_hours(scenario)
-    seen = {}
-    for name in scenario.policies:
-        engine, _, _ = play(scenario, cal, world, name, 3, 0, hours)
-        o = engine.orders.arrays()
-        mine = o["customer"] < engine.n_world
-        seen[name] = (o["customer"][mine], o["time"][mine], o["value"][mine], len(engine.pop) - engine.n_world)
-        assert len(np.unique(o["customer"][o["first"]])) == np.count_nonzero(o["first"])  # one first order each
-    for a, b in zip(seen["baseline"][:3], seen["double"][:3]):
+    seen = shared_orders(scenario, 3, 0)
+    for a, b in zip(seen["baseline"][0], seen["double"][0]):
         np.testing.assert_array_equal(a, b)
-    assert seen["double"][3] > seen["baseline"][3] > 0
+    assert seen["double"][1] > seen["baseline"][1] > 0
+
+
+def test_each_newcomer_places_one_first_order():
+    scenario = ads()
+    cal = Calendar.from_scenario(scenario)
+    engine, _, _ = play(scenario, cal, draw_world(scenario, cal, 3, 0), "baseline", 3, 0,
+                        change_hours(scenario, "baseline"))
+    o = engine.orders.arrays()
+    first = o["customer"][o["first"]]
+    assert len(np.unique(first)) == len(first) == np.count_nonzero(engine.pop.acquired)
 
 
 def test_same_seed_same_numbers_on_any_worker_count():

@@ -13,7 +13,7 @@ from sim.config.marketing import INVITEE_CONVERSION
 from sim.model.calendar import Calendar
 from sim.model.measures import order_table
 from sim.simulation.replication import change_hours, draw_world, play
-from tests.conftest import make_scenario
+from tests.conftest import make_scenario, shared_orders
 
 CALENDAR = {"start_day": -6, "end_day": 4}
 OFFER = {"day": -4, "share_rate": 0.2, "invitees_per_share": 2.5, "reward": {"inviter": 8, "invitee": 15}}
@@ -81,18 +81,10 @@ def test_a_red_packet_grows_with_friends_up_to_its_cap():
 
 
 def test_everyone_else_keeps_their_random_numbers():
-    scenario = referral({"channel": "sms"})
-    cal = Calendar.from_scenario(scenario)
-    world = draw_world(scenario, cal, 9, 1)
-    hours = change_hours(scenario)
-    seen = {}
-    for name in scenario.policies:
-        engine, _, _ = play(scenario, cal, world, name, 9, 1, hours)
-        o = engine.orders.arrays()
-        mine = o["customer"] < engine.n_world
-        seen[name] = [o[k][mine] for k in ("customer", "time", "value")]
-    for a, b in zip(seen["baseline"], seen["refer"]):
+    seen = shared_orders(referral({"channel": "sms"}), 9, 1)
+    for a, b in zip(seen["baseline"][0], seen["refer"][0]):
         np.testing.assert_array_equal(a, b)
+    assert seen["refer"][1] > 0 == seen["baseline"][1]
     one = sim.run(referral(), replications=2, workers=1).replications
     assert one.equals(sim.run(referral(), replications=2, workers=2).replications)
 
