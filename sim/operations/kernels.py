@@ -26,6 +26,12 @@ _E_PAY, _E_REMIND, _E_CLOSE = 0, 1, 2
 
 
 @numba.njit(cache=True)
+def _heap(cap):
+    """An empty event heap of `cap` entries: hour, sequence number, kind and index columns."""
+    return np.empty(cap), np.empty(cap, dtype=np.int64), np.empty(cap, dtype=np.int8), np.empty(cap, dtype=np.int64)
+
+
+@numba.njit(cache=True)
 def _push(ht, hs, hk, hi, size, t, seq, kind, idx):
     """Add (t, seq) -> (kind, idx) to the binary min-heap of `size` entries; returns the new size."""
     pos = size
@@ -116,10 +122,7 @@ def chat_desk(arrival, handle, patience, agents_by_hour, first_hour, start, limi
     for a in range(max_agents):
         _set_load(tree, width, a, 0)
     cap = min(n, max_agents * limit) + 1
-    ht = np.empty(cap)
-    hs = np.empty(cap, dtype=np.int64)
-    hk = np.empty(cap, dtype=np.int8)
-    hi = np.empty(cap, dtype=np.int64)
+    ht, hs, hk, hi = _heap(cap)
     size = 0
     seq = 0
     busy = 0
@@ -200,10 +203,7 @@ def payments(sequence, time, buyer, role, buyer_start, buyer_rows, u_unpaid, u_r
     lowest = units.copy()
     stockout = np.full(len(units), np.nan)
     cap = 4 * n + 1
-    ht = np.empty(cap)
-    hs = np.empty(cap, dtype=np.int64)
-    hk = np.empty(cap, dtype=np.int8)
-    hi = np.empty(cap, dtype=np.int64)
+    ht, hs, hk, hi = _heap(cap)
     size = 0
     seq = 0
     placed = 0
