@@ -25,7 +25,7 @@ class Referrals(Plugin):
         pick = {f.name: getattr(self.donor, f.name)[: self.k].copy() for f in fields(self.donor)}
         pick.update(acquired=np.ones(self.k, bool), is_new=np.ones(self.k, bool),
                     joined=np.full(self.k, self.at), last_order=np.full(self.k, self.at),
-                    orders=np.zeros(self.k, np.int64), boost=np.ones(self.k))
+                    orders=np.zeros(self.k, np.int64))
         self.brought = self.k
         return Newcomers(Customers(**pick), np.full(self.k, 100.0))
 

@@ -1,17 +1,17 @@
 """The event calendar: how demand and traffic vary hour by hour around day 0.
 
-Every customer's purchase intensity is lambda_i * boost_i * g(t), where g is this module's
+Every customer's own purchase intensity is lambda_i * g(t), where g is this module's
 hourly buying multiplier (1 on an ordinary hour-weighted day). Integrating g once gives a
 cumulative "buying clock" G; a customer's expected purchases over [t0, t1) are then
-lambda_i * boost_i * (G(t1) - G(t0)), and order times inside the interval are drawn by
-inverting G. That is what lets the engine draw a whole population at once between two
-changes, with the day-0 hourly surge included exactly.
+lambda_i * (G(t1) - G(t0)), and order times inside the interval are drawn by
+inverting G. That is what lets sim.model.purchases draw everyone's own purchases for the
+whole calendar at once, with the day-0 hourly surge included exactly.
 
 Competitors' promotions (`competition`) lower new visitors and their conversion on the days
 named. In the pre-heat (`traffic.preheat_days` before day 0) shoppers buy at `preheat_multiplier`
 of their rate because they wait for the sale. The intensity they withhold, (1 - multiplier)
-of an ordinary day, is integrated into a second clock W; the engine turns the purchases it
-would have produced into purchases on days 0-1 (less `preheat_lost_share`).
+of an ordinary day, is integrated into a second clock W; the purchases it would have
+produced are placed on days 0-1 instead (less `preheat_lost_share`; sim.model.purchases).
 """
 
 from __future__ import annotations

@@ -75,14 +75,11 @@ class Customers:
     joined: np.ndarray  # hour the customer became a customer (calendar start for the base)
     last_order: np.ndarray  # hour of the latest order (before the start for the base)
     orders: np.ndarray = field(default=None)  # orders placed during the simulation
-    boost: np.ndarray = field(default=None)  # marketing multiplier on the purchase rate
 
     def __post_init__(self) -> None:
         n = len(self.lam)
         if self.orders is None:
             self.orders = np.zeros(n, dtype=np.int64)
-        if self.boost is None:
-            self.boost = np.ones(n)
 
     def __len__(self) -> int:
         return len(self.lam)

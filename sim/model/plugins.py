@@ -34,7 +34,7 @@ class EngineView(Protocol):
 
     env: simpy.Environment  # the SimPy clock, in hours since the calendar's epoch
     calendar: Calendar
-    pop: Customers  # per-customer state; plugins may change `boost` and read the rest
+    pop: Customers  # per-customer state; plugins read it (the engine changes it)
     pulled_forward: int  # stimulated purchases so far taken from customers' later purchases
     waited: int  # purchases deferred from the pre-heat and placed on days 0-1
     first_value: np.ndarray  # list value of each newcomer's first order, yuan
