@@ -13,6 +13,14 @@ process at their joining hour with their first order. It plays the customers the
 calendar multipliers and laws and no pre-heat waiting, so both should give the same expected
 orders and GMV (the event discount at its mean factor over product roles); the script checks
 that over replications before timing anything.
+
+With marketing on, both play three SMS waves (day -20, a day -3 send that acts on day 0, and
+day 5) to every customer who has joined, on a channel without opt-outs, fatigue or
+pull-forward, so that the reference can stay simple: a wave process at the send hour reaches
+each customer with the channel's reach, and raises the reached customers' purchase intensity
+by (1 + L) over the effect window, L solved from the channel's response on a reference customer
+(the package's documented rule, written out again here). Thinning is against the calendar's
+peak times (1 + the largest sum of L of overlapping effect windows).
 """
 
 from __future__ import annotations
@@ -29,36 +37,83 @@ from sim.simulation.replication import draw_world, simulate_replication
 from sim.config.loader import scenario_from_dict
 
 
-def scenario(size: int, replications: int = 1):
-    """60 days with the event day and newcomers, no marketing (the core model)."""
-    return scenario_from_dict({
+WAVES = [{"day": -20, "hour": 12, "intent": "order"}, {"day": -3, "hour": 12, "intent": "cart"},
+         {"day": 5, "hour": 12, "intent": "order"}]
+SMS = {"cost": 0.05, "reach": 0.95, "response": 0.03, "opt_out_per_touch": 0.0, "churn_per_touch": 0.0,
+       "fatigue_decay": 1.0, "pull_forward": 0.0, "response_hours": 48}
+
+
+def scenario(size: int, replications: int = 1, marketing: bool = False):
+    """60 days with the event day and newcomers: the core model, or with three SMS waves."""
+    spec = {
         "version": 1, "name": "bench", "calendar": {"start_day": -30, "end_day": 29},
         "population": {"size": size}, "traffic": {"daily_visitors": size // 10, "preheat_days": 0},
         "run": {"replications": replications, "seed": 1},
-    })
+    }
+    if marketing:
+        spec["channels"] = {"sms": SMS}
+        spec["policies"] = {"three_waves": {"holdout": 0.0, "waves": [dict(w, channel="sms") for w in WAVES]}}
+    return scenario_from_dict(spec)
+
+
+def wave_lifts(s, cal: Calendar) -> list[tuple[float, float, float, float, float]]:
+    """(send hour, window start, window end, lift L, reach) of each wave of the scenario's policy.
+
+    L makes `response` of reference customers (rate r / alpha per week, still active) buy because
+    of the touch: exp(-X) - exp(-X (1 + L)) = response, X their expected purchases in the window.
+    """
+    out = []
+    for policy in s.policies.values():
+        for wave in policy.waves:
+            ch = s.channels[wave.channel]
+            assert ch.opt_out_per_touch == ch.churn_per_touch == ch.pull_forward == 0.0 and ch.fatigue_decay == 1.0
+            start, end = wave.effect_window(ch.response_hours)
+            expected = s.population.buying.r / s.population.buying.alpha / 168.0 * (cal.clock(end) - cal.clock(start))
+            lift = -np.log(np.exp(-expected) - ch.response) / expected - 1.0
+            out.append((wave.hour_abs, start, end, float(lift), ch.reach))
+    return out
 
 
 def reference_replication(s, seed: int) -> dict[str, float]:
-    """One replication with one SimPy process per customer."""
+    """One replication with one SimPy process per customer (and one per wave)."""
     rng = np.random.default_rng(seed)
     cal = Calendar.from_scenario(s)
-    peak = cal.buying.max()
+    waves = wave_lifts(s, cal)
+    # g(t) (1 + lift) is at most the calendar's peak times 1 + the largest sum of overlapping lifts
+    most = max([sum(w[3] for w in waves if w[1] <= v[1] < w[2]) for v in waves], default=0.0)
+    peak = cal.buying.max() * (1.0 + most)
     env = simpy.Environment(initial_time=cal.start)
     totals = {"orders": 0, "gmv": 0.0}
     shape = s.population.spend.p
+    world = draw_world(s, cal, s.run.seed, seed)
+    pop = world.population
+    lift = np.zeros(len(pop))
+    buying = np.zeros(len(pop), dtype=bool)  # joined and not dropped out
 
     def multiplier(t: float) -> float:
         return cal.buying[min(int(t - cal.start), cal.hours - 1)]
 
-    def customer(lam: float, p: float, value: float, first_value: float | None):
+    def customer(i: int, lam: float, p: float, value: float, first_value: float | None):
+        buying[i] = True
         if first_value is not None:
             record(env.now, first_value)
         while True:
             yield env.timeout(rng.exponential(1.0 / (lam * peak)))
-            if rng.random() < multiplier(env.now) / peak:  # thinning: accept with g(t) / peak
+            if rng.random() < multiplier(env.now) * (1.0 + lift[i]) / peak:  # thinning
                 record(env.now, value * rng.gamma(shape) / shape)
                 if rng.random() < p:
+                    buying[i] = False
                     return
+
+    def wave(send: float, start: float, end: float, size: float, reach: float):
+        yield env.timeout(send - env.now)
+        reached = [i for i in range(len(pop)) if buying[i] and rng.random() < reach]
+        yield env.timeout(start - env.now)
+        for i in reached:
+            lift[i] += size
+        yield env.timeout(end - env.now)
+        for i in reached:
+            lift[i] -= size
 
     roles = s.products.roles.values()  # the event discount's mean factor over product roles (profit items: none)
     factor = sum(r.share * (0.0 if name == "profit" else r.discount_factor)
@@ -69,20 +124,20 @@ def reference_replication(s, seed: int) -> dict[str, float]:
         totals["orders"] += 1
         totals["gmv"] += value - discount
 
-    def delayed(wait, lam, p, value, first):
+    def delayed(i, wait, lam, p, value, first):
         yield env.timeout(wait)
-        yield env.process(customer(lam, p, value, first))
+        yield env.process(customer(i, lam, p, value, first))
 
     # The same customers as the package's: the base (some dropped out before the start) and the
     # newcomers with their joining hours and first orders, drawn from the same laws.
-    world = draw_world(s, cal, s.run.seed, seed)
-    pop = world.population
     for i in range(len(pop)):
         if pop.acquired[i]:
-            env.process(delayed(pop.joined[i] - cal.start, pop.lam[i], pop.dropout[i], pop.value[i],
+            env.process(delayed(i, pop.joined[i] - cal.start, pop.lam[i], pop.dropout[i], pop.value[i],
                                 world.first_value[i]))
         elif pop.remaining[i] > 0:
-            env.process(customer(pop.lam[i], pop.dropout[i], pop.value[i], None))
+            env.process(customer(i, pop.lam[i], pop.dropout[i], pop.value[i], None))
+    for w in waves:
+        env.process(wave(*w))
     env.run(until=cal.end)
     return totals
 
@@ -92,12 +147,16 @@ def package_replication(s, rep: int) -> dict[str, float]:
     return {"orders": m["orders"], "gmv": m["gmv"]}
 
 
-def check_totals(size: int, reps: int) -> None:
+MODES = {False: "no marketing", True: "three waves"}
+
+
+def check_totals(size: int, reps: int, marketing: bool) -> None:
     """Mean orders and GMV of both models, with standard errors: they should agree."""
-    s = scenario(size)
+    s = scenario(size, marketing=marketing)
     ref = [reference_replication(s, 1000 + r) for r in range(reps)]
     pkg = [package_replication(s, r) for r in range(reps)]
-    print(f"Expected totals at {size:,} customers over {reps} replications (mean +- standard error):")
+    print(f"Expected totals at {size:,} customers over {reps} replications, {MODES[marketing]} "
+          "(mean +- standard error):")
     for key in ("orders", "gmv"):
         a = np.array([r[key] for r in ref])
         b = np.array([r[key] for r in pkg])
@@ -125,17 +184,20 @@ def main() -> None:
     parser.add_argument("--scaling-size", type=int, default=500_000)
     args = parser.parse_args()
 
-    check_totals(10_000, args.check_reps)
+    for marketing in (False, True):
+        check_totals(10_000, args.check_reps, marketing)
     print("\nOne replication, seconds (best of runs):")
-    print(f"{'customers':>10} {'reference':>10} {'package':>10} {'ratio':>8}")
-    for size in args.sizes:
-        s = scenario(size)
-        pkg = best_time(lambda: package_replication(s, 0), 3)
-        ref = best_time(lambda: reference_replication(s, 0), 1)
-        print(f"{size:>10,} {ref:>10.2f} {pkg:>10.3f} {ref / pkg:>7.0f}x")
-    for size in args.package_only:
-        s = scenario(size)
-        print(f"{size:>10,} {'-':>10} {best_time(lambda: package_replication(s, 0), 2):>10.3f}")
+    print(f"{'marketing':<13} {'customers':>10} {'reference':>10} {'package':>10} {'ratio':>8}")
+    for marketing in (False, True):
+        for size in args.sizes:
+            s = scenario(size, marketing=marketing)
+            pkg = best_time(lambda: package_replication(s, 0), 3)
+            ref = best_time(lambda: reference_replication(s, 0), 1)
+            print(f"{MODES[marketing]:<13} {size:>10,} {ref:>10.2f} {pkg:>10.3f} {ref / pkg:>7.0f}x")
+        for size in args.package_only:
+            s = scenario(size, marketing=marketing)
+            print(f"{MODES[marketing]:<13} {size:>10,} {'-':>10} "
+                  f"{best_time(lambda: package_replication(s, 0), 2):>10.3f}")
 
     print(f"\n{args.scaling_reps} replications of {args.scaling_size:,} customers by number of local workers:")
     s = scenario(args.scaling_size, args.scaling_reps)
