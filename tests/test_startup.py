@@ -83,3 +83,15 @@ def test_validate_loads_neither_pandas_nor_scipy_stats():
     code = ("import cli\n"
             f"try:\n    cli.app(['validate', {str(SCENARIO)!r}])\nexcept SystemExit:\n    pass")
     assert loaded_after(code)["heavy"] == []
+
+
+def test_a_run_without_a_comparison_loads_no_statistics_library(tmp_path):
+    """One policy: the summary's t quantile comes from scipy.special, so neither scipy.stats nor
+    statsmodels (about 0.7 s of start-up) is loaded; a second policy brings them for the comparison."""
+    quickstart = ROOT / "scenarios" / "quickstart.yaml"
+    for scenario, expected in ((quickstart, []), (SCENARIO, ["scipy.stats", "statsmodels"])):
+        code = ("import cli\n"
+                f"try:\n    cli.app(['run', {str(scenario)!r}, '-n', '2', '--set', 'population.size=2000', "
+                f"'--results', {str(tmp_path)!r}])\nexcept SystemExit:\n    pass")
+        heavy = loaded_after(code)["heavy"]
+        assert [m for m in heavy if m in ("scipy.stats", "statsmodels")] == expected

@@ -51,13 +51,14 @@ def decision_table(run: RunContents, alpha: float = 0.05) -> pd.DataFrame:
 
 
 def _compute(run: RunContents, alpha: float) -> pd.DataFrame:
-    from sim.analysis import compare_replications  # SciPy and statsmodels, only without a comparison.csv
-    from sim.studies.comparison import lower_is_better
-
-    reps, control = run.replications, run.control
+    reps = run.replications
     metrics = [m for m in METRICS if m in reps and pd.api.types.is_numeric_dtype(reps[m])]
     if len(run.policies) < 2 or not metrics or "replication" not in reps or reps["replication"].nunique() < 2:
         return pd.DataFrame()  # nothing to decide from a single replication
+    from sim.analysis import compare_replications  # SciPy and statsmodels, only without a comparison.csv
+    from sim.studies.comparison import lower_is_better
+
+    control = run.control
     table = compare_replications(reps, "policy", control, metrics, paired=True, alpha=alpha,
                                  lower_is_better=[m for m in metrics if lower_is_better(m)])
     order = {p: i for i, p in enumerate(run.policies)}

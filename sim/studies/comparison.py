@@ -14,7 +14,6 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.analysis import compare_replications
 from sim.errors import DataError, SimError
 from sim.store.atomic import atomic_file
 from sim.store.results import RunResult, load_run
@@ -117,6 +116,8 @@ def compare_run(
                         f"run; metrics: {', '.join(available)}")
     # A metric constant over replications (e.g. no marketing spend) has no spread: NaN, not a warning.
     with np.errstate(invalid="ignore", divide="ignore"):
+        from sim.analysis import compare_replications  # SciPy and statsmodels: loaded for a comparison only
+
         table = compare_replications(reps, "policy", control, metrics, paired=True, alpha=alpha, adjust=adjust,
                                      lower_is_better=[m for m in metrics if lower_is_better(m)])
     order = {p: i for i, p in enumerate(policies)}
