@@ -13,6 +13,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, MultipleLocator, PercentFormatter
 
@@ -200,30 +201,39 @@ def _funnel_panel(ax, stages: pd.DataFrame, colors: dict[str, str]) -> None:
 
 
 def repurchase_curves(rep: pd.DataFrame, colors: dict[str, str]) -> bytes:
-    """Share ordering within 2, 10, 30 days of each action: targeted (solid) vs holdout (dashed).
+    """Share ordering within each horizon (2, 10, 30 days) of each action: targeted (filled) vs
+    holdout (hollow), one row per policy and action, one panel per horizon.
 
-    Rates are pooled over replications, weighted by group size when sizes are present.
+    Rates are pooled over replications, weighted by group size when sizes are present. Three
+    panels whatever the number of actions, so a policy of many sends stays one readable chart.
     """
-    actions = list(dict.fromkeys(rep["action"]))
+    rows = list(dict.fromkeys(zip(rep["policy"], rep["action"])))
+    pooled = {key: _pooled(g) for key, g in rep.groupby(["policy", "action"], sort=False)}
+    horizons = sorted(float(h) for h in rep["horizon_days"].dropna().unique())
+    y = np.arange(len(rows))
     with chart_style():
-        fig = Figure(figsize=(4.3 * min(len(actions), 3), 3.6 * int(np.ceil(len(actions) / 3))))
-        axes = np.atleast_1d(fig.subplots(int(np.ceil(len(actions) / 3)), min(len(actions), 3), squeeze=False,
-                                                sharey=True)).ravel()
-        for ax, action in zip(axes, actions):
-            for p, g in rep[rep["action"] == action].groupby("policy", sort=False):
-                pooled = _pooled(g)
-                x = np.r_[0, pooled.index.to_numpy(float)]
-                ax.plot(x, np.r_[0, pooled["assigned"]], color=colors.get(p, CONTROL_COLOR), marker="o", label=f"{p}: targeted")
-                ax.plot(x, np.r_[0, pooled["held_out"]], color=colors.get(p, CONTROL_COLOR), marker="o", ls="--",
-                        mfc="white", label=f"{p}: holdout")
-            ax.set_title(action)
-            ax.set_xlabel(label("days after the send", "触达后天数"))
-            if ax is axes[0]:
-                ax.set_ylabel(label("share who ordered", "下单比例"))
-            ax.yaxis.set_major_formatter(PERCENT)
-            ax.legend(fontsize=7.5)
-        for ax in axes[len(actions):]:
-            ax.set_visible(False)
+        fig = Figure(figsize=(4.2 * max(len(horizons), 1) + 2.2, 0.3 * len(rows) + 1.9))
+        axes = fig.subplots(1, max(len(horizons), 1), squeeze=False, sharey=True)[0]
+        for ax, horizon in zip(axes, horizons):
+            for yi, key in zip(y, rows):
+                rates = pooled[key]
+                if horizon not in rates.index:
+                    continue  # a send too late for this horizon
+                color = colors.get(key[0], CONTROL_COLOR)
+                targeted, held = rates.loc[horizon, "assigned"], rates.loc[horizon, "held_out"]
+                ax.plot([held, targeted], [yi, yi], color=color, lw=1.2, alpha=0.6)
+                ax.plot(held, yi, "o", color=color, mfc="white", ms=5)
+                ax.plot(targeted, yi, "o", color=color, ms=5)
+            ax.set_title(label(f"within {horizon:g} days", f"{horizon:g} 天内"))
+            ax.xaxis.set_major_formatter(PERCENT)
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.grid(axis="y", color="#eeeeee", lw=0.8)
+            ax.set_xlabel(label("share who ordered", "下单比例"))
+        axes[0].set_yticks(y, labels=[f"{policy}: {action}" for policy, action in rows])
+        axes[0].invert_yaxis()
+        axes[-1].legend(handles=[Line2D([], [], color="#444444", marker="o", ls="", label=label("targeted", "触达组")),
+                                 Line2D([], [], color="#444444", marker="o", mfc="white", ls="",
+                                        label=label("holdout", "对照组"))], fontsize=8, loc="best")
         fig.suptitle(label("Repurchase after each action: targeted vs holdout", "复购率：触达组与对照组"))
         fig.tight_layout()
         return png(fig)

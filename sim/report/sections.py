@@ -180,8 +180,8 @@ def repurchase_section(run: RunContents, colors: dict[str, str]) -> Section | No
     if rep is None or not {"action", "horizon_days", "assigned_rate", "held_out_rate", "policy"} <= set(rep.columns):
         return None
     rep = rep.assign(policy=rep["policy"].astype(str))
-    caption = ("Share of customers who ordered within 2, 10 and 30 days after each action: the targeted (solid) "
-               "against the randomly held-out customers (dashed) of the same send. Both include natural buying: "
+    caption = ("Share of customers who ordered within 2, 10 and 30 days after each action: the targeted (filled) "
+               "against the randomly held-out customers (hollow) of the same send. Both include natural buying: "
                "the gap is the action's effect (stimulated orders, less purchases pulled forward from later, "
                "which show at the longer horizons); sends too late for a horizon are left out of it.")
     return Section("repurchase", "Repurchase: targeted vs holdout 复购对比",

@@ -49,3 +49,17 @@ def test_without_a_cjk_font_labels_are_english_and_quiet(monkeypatch):
 ])
 def test_yuan_ticks_have_the_decimals_the_spacing_needs(value, step, text):
     assert charts.yuan(value, step) == text
+
+
+def _repurchase(actions: int) -> pd.DataFrame:
+    rows = [{"replication": r, "policy": "daily", "action": f"wave{a}", "horizon_days": h,
+             "assigned_n": 100.0, "assigned_rate": 0.02 + 0.001 * h, "held_out_n": 10.0, "held_out_rate": 0.01}
+            for r in range(2) for a in range(actions) for h in (2, 10, 30) if not (a == actions - 1 and h == 30)]
+    return pd.DataFrame(rows)
+
+
+def test_repurchase_chart_has_a_panel_per_horizon_and_a_row_per_action():
+    """Eighteen actions make a taller chart, not a wider one; a send too late for a horizon is left out."""
+    colors = charts.policy_colors(["daily"], "none")
+    few, many = (Image.open(io.BytesIO(charts.repurchase_curves(_repurchase(n), colors))).size for n in (2, 18))
+    assert few[0] == many[0] and many[1] > few[1] + 300
