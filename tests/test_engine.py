@@ -111,3 +111,19 @@ def test_segments_have_the_requested_shares_and_meaning():
     np.testing.assert_allclose(shares, list(s.population.segments.values()), atol=1e-4)
     value = engine.pop.value[base]
     assert value[seg == 0].mean() > 2 * value[seg == 4].mean()  # important value spends more than general
+
+
+def test_purchases_do_not_depend_on_the_block_of_customers_drawn_together(monkeypatch):
+    """Gaps are drawn in blocks of customers (for the CPU cache); the uniforms are keyed by
+    customer and purchase number, so any block size gives the very same purchases."""
+    import sim.model.purchases as purchases
+
+    s = make_scenario(population={"size": 5_000}, traffic={"daily_visitors": 500})
+    cal = Calendar.from_scenario(s)
+    drawn = []
+    for block in (1 << 30, 1000, 7):
+        monkeypatch.setattr(purchases, "BLOCK", block)
+        drawn.append(draw_world(s, cal, s.run.seed, 0).purchases)
+    for other in drawn[1:]:
+        for column in ("customer", "time", "value"):
+            assert np.array_equal(getattr(drawn[0], column), getattr(other, column))
