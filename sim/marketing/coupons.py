@@ -77,12 +77,14 @@ class CouponBook:
             tiers = coupon.tiers or [(coupon.threshold, coupon.discount)]
             self._tiers[self._names.index(name)] = np.array(tiers, dtype=float)
             stats.tiers = {float(t): [0, 0.0] for t, _ in tiers}
-        candidates = customers[np.argsort(order, kind="stable")]
-        free = (self.end[candidates] <= sent_at) | (self.spec[candidates] < 0)
-        candidates = candidates[free & (received[candidates] < coupon.per_customer)]
+        free = (self.end[customers] <= sent_at) | (self.spec[customers] < 0)
+        eligible = free & (received[customers] < coupon.per_customer)
+        candidates = customers[eligible]
         room = coupon.max_issued - stats.issued
-        if np.isfinite(room):
-            candidates = candidates[: max(int(room), 0)]
+        if len(candidates) > room:  # the budget binds: the first in the random order get one
+            candidates = candidates[np.argsort(order[eligible], kind="stable")[: max(int(room), 0)]]
+        if len(candidates) > 1 and (np.diff(candidates) < 0).any():
+            candidates = np.sort(candidates)  # increasing indices: the writes below stay in cache
         start, end = coupon.window(sent_at)
         self.threshold[candidates] = coupon.threshold
         self.discount[candidates] = coupon.discount
