@@ -127,3 +127,29 @@ def test_purchases_do_not_depend_on_the_block_of_customers_drawn_together(monkey
     for other in drawn[1:]:
         for column in ("customer", "time", "value"):
             assert np.array_equal(getattr(drawn[0], column), getattr(other, column))
+
+
+def test_a_finished_policy_is_freed_before_the_next_is_played(monkeypatch):
+    """Peak memory does not grow with the number of policies: at a large population (here any,
+    by lowering the threshold) each policy's engine, plugins and copy of the world are gone
+    before the next policy, or counterfactual, is played."""
+    import weakref
+
+    import sim.simulation.replication as replication
+    from sim.config.loader import load_scenario
+    from sim.config.variants import derive
+
+    monkeypatch.setattr(replication, "LARGE", 0)
+    played, alive_at_play = [], []
+    play = replication.play
+
+    def tracked(*args, **kwargs):
+        alive_at_play.append(sum(ref() is not None for ref in played))
+        out = play(*args, **kwargs)
+        played.append(weakref.ref(out[0]))
+        return out
+
+    monkeypatch.setattr(replication, "play", tracked)
+    s = derive(load_scenario("scenarios/ad_budget_split.yaml"), {"population.size": 3000}, "test")
+    replication.simulate_replication(s, 0)
+    assert len(played) >= len(s.policies) and alive_at_play == [0] * len(played)
