@@ -66,10 +66,11 @@ def png(fig: Figure) -> bytes:
     """The figure, laid out by `tight_layout`, as PNG bytes.
 
     Not `bbox_inches="tight"`: that lays the figure out and measures every text once more
-    before drawing it, which doubled the time of each chart.
+    before drawing it, which doubled the time of each chart. zlib's fastest level: a tenth
+    less time than the default for 3 % larger files (flat colours compress well either way).
     """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
