@@ -116,11 +116,16 @@ def _then(register: Callable[[ModuleType], object]) -> Callable:
 
 def _submodules_on_demand(package: ModuleType) -> None:
     """A subpackage imports its modules when first named, so `sim.studies.comparison.compare_run`
-    works after `import sim` alone, as it did when `import sim` imported nearly everything."""
-    if "__getattr__" in vars(package):
-        return
+    works after `import sim` alone, as it did when `import sim` imported nearly everything.
+    A package's own `__getattr__` (lazy public names) is asked first."""
+    own = vars(package).get("__getattr__")
 
     def __getattr__(name: str):
+        if own is not None:
+            try:
+                return own(name)
+            except AttributeError:
+                pass
         if not name.startswith("__"):
             try:
                 return importlib.import_module(f"{package.__name__}.{name}")

@@ -46,9 +46,10 @@ def test_modules_are_reached_from_the_package_as_before():
     """The README's `sim.studies.comparison.compare_run(...)` and the like work after `import sim`."""
     code = ("import sim\n"
             "found = [callable(f) for f in (sim.studies.comparison.compare_run, sim.io.datasets.load_cdnow,\n"
-            "         sim.simulation.replication.simulate_replication, sim.report.write_report)]\n"
+            "         sim.simulation.replication.simulate_replication, sim.report.write_report,\n"
+            "         sim.report.charts.png)]\n"
             "try:\n    sim.studies.no_such_module\nexcept AttributeError:\n    found.append('missing')")
-    assert loaded_after(code)["found"] == [True, True, True, True, "missing"]
+    assert loaded_after(code)["found"] == [True, True, True, True, True, "missing"]
 
 
 @pytest.mark.parametrize("first", ["sim.simulation.replication", "sim.config.loader", "sim.operations",

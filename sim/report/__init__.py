@@ -18,12 +18,8 @@ REPORT_FILE = "report.html"
 
 
 def __getattr__(name: str):
+    """The page's public names; the package's modules (`sim.report.charts`) load as every
+    subpackage's do (see `sim._submodules_on_demand`)."""
     if name in ("NotARunFolder", "build_report", "write_report"):
         return getattr(importlib.import_module("sim.report.page"), name)
-    if not name.startswith("__"):  # a module of the package, as `sim.report.charts`
-        try:
-            return importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
     raise AttributeError(f"module 'sim.report' has no attribute {name!r}")
