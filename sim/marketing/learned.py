@@ -87,8 +87,8 @@ def assigned_rows(file: str, arm: str, table_file: str, id_column: str | None) -
         raise DataError(f"{file}: an assignment needs the columns id and arm (as sim target writes them)")
     ids = assignment["id"].str.strip()[assignment["arm"].str.strip() == arm]
     table = feature_table(table_file)
-    rows = table[id_column].to_numpy() if id_column else np.arange(1, len(table) + 1).astype(str)
-    return np.isin(rows, ids.to_numpy())
+    rows = table[id_column].to_numpy(dtype=str) if id_column else np.arange(1, len(table) + 1).astype(str)
+    return np.isin(rows, ids.to_numpy(dtype=str))  # text arrays: numpy compares object arrays pair by pair
 
 
 def problems(scenario: Scenario) -> list[str]:
