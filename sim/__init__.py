@@ -57,18 +57,24 @@ def __dir__() -> list[str]:
 
 
 # What must be in place whenever a module is used is registered as that module is imported:
-# the features (marketing, forecast, operations, always in this order, which fixes the order of
-# their metrics and tables) before a scenario is validated or a replication simulated, the run
-# report before a run folder is finished, the response report before a response folder is written.
+# the features' scenario checks before a scenario is validated, the features (marketing,
+# forecast, operations, always in this order, which fixes the order of their metrics and tables)
+# before a replication is simulated, the run report before a run folder is finished, the
+# response report before a response folder is written.
 
+CHECKS = ("sim.marketing.checks",)
 FEATURES = ("sim.marketing.feature", "sim.forecast.feature", "sim.operations.feature")
 _registering = 0  # feature modules being imported now
 
 
+def _import_all(names: tuple[str, ...]) -> None:
+    for name in names:
+        importlib.import_module(name)
+
+
 def _register_features() -> None:
     if not _registering:
-        for name in FEATURES:
-            importlib.import_module(name)
+        _import_all(FEATURES)
 
 
 def _feature(exec_module: Callable[[ModuleType], None], module: ModuleType) -> None:
@@ -140,7 +146,7 @@ def _submodules_on_demand(package: ModuleType) -> None:
 _ON_IMPORT: dict[str, Callable[[Callable[[ModuleType], None], ModuleType], None]] = {
     **{f"sim.{name}": _then(_submodules_on_demand) for name in _SUBPACKAGES},
     **dict.fromkeys(FEATURES, _feature),
-    "sim.config.loader": _then(lambda module: _register_features()),
+    "sim.config.loader": _then(lambda module: _import_all(CHECKS)),
     "sim.simulation.replication": _then(lambda module: _register_features()),
     "sim.store.run_folder": _then(lambda module: module.on_finish(_write_report)),
     "sim.studies.response": _then(lambda module: module.on_report(_write_response_report)),

@@ -96,3 +96,14 @@ def test_a_run_without_a_comparison_loads_no_statistics_library(tmp_path):
                 f"'--results', {str(tmp_path)!r}])\nexcept SystemExit:\n    pass")
         heavy = loaded_after(code)["heavy"]
         assert [m for m in heavy if m in ("scipy.stats", "statsmodels")] == expected
+
+
+def test_validate_loads_the_checks_but_not_the_simulation():
+    """A scenario is checked by the features' rules (sim.marketing.checks) without loading what
+    only a simulation or a progress bar needs."""
+    runtime = ("simpy", "sim.marketing.runtime", "sim.marketing.feature", "sim.operations.play",
+               "sim.forecast.feature", "sim.model.engine", "rich.progress")
+    code = ("import cli\n"
+            f"try:\n    cli.app(['validate', {str(SCENARIO)!r}])\nexcept SystemExit:\n    pass\n"
+            f"found = [[m for m in {runtime!r} if m in sys.modules], 'sim.marketing.checks' in sys.modules]")
+    assert loaded_after(code)["found"] == [[], True]

@@ -7,12 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.config.loader import register_check
-from sim.marketing import learned
 from sim.marketing.evaluation import channel_table, coupon_table, marketing_metrics, repurchase_table
 from sim.marketing.paid import PaidTraffic
 from sim.marketing.referral import referral_metrics
-from sim.marketing.response import response_problems
 from sim.marketing.runtime import PolicyRuntime
 from sim.model.plugins import EngineView, Measured, Plugin, Setting, register
 
@@ -58,5 +55,3 @@ class Marketing:
 
 
 register(Marketing())
-register_check(response_problems)
-register_check(learned.problems)

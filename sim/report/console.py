@@ -16,8 +16,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
 from rich.table import Table
 from rich.text import Text
 
@@ -28,17 +26,6 @@ WRITING = "writing tables and report"
 """The progress bar's closing step after a run's last replication (`progress_bar(..., then=WRITING)`)."""
 
 
-class _Counted(ProgressColumn):
-    """`column` on a counted task, nothing on the closing step's row (it has no count or end to estimate)."""
-
-    def __init__(self, column: ProgressColumn):
-        super().__init__()
-        self.column = column
-
-    def render(self, task):
-        return Text("") if task.fields.get("closing") else self.column.render(task)
-
-
 @contextmanager
 def progress_bar(label: str, console: Console, then: str | None = None, unit: str = "rep"):
     """A rich progress bar on `console`; yields a callback progress(done, total).
@@ -46,8 +33,22 @@ def progress_bar(label: str, console: Console, then: str | None = None, unit: st
     The bar appears at the first callback, so work refused before it starts (a bad sweep
     point, an existing folder) prints its message alone. `then` names the work after the last
     step (writing tables and the report): from done == total a second row shows it running,
-    with its elapsed time, until the block ends.
+    with its elapsed time, until the block ends. (rich.progress loads here: commands without
+    a bar start faster.)
     """
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    class _Counted(ProgressColumn):
+        """`column` on a counted task, nothing on the closing step's row (it has no count or end to estimate)."""
+
+        def __init__(self, column: ProgressColumn):
+            super().__init__()
+            self.column = column
+
+        def render(self, task):
+            return Text("") if task.fields.get("closing") else self.column.render(task)
+
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), _Counted(MofNCompleteColumn()),
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), _Counted(TextColumn("left")),
                _Counted(TimeRemainingColumn()))
