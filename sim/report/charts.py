@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -65,10 +66,15 @@ COUNT = FuncFormatter(lambda v, _pos=None: f"{v / 1e3:,.0f}K" if abs(v) >= 1e3 a
 def png(fig: Figure) -> bytes:
     """The figure, laid out by `tight_layout`, as PNG bytes.
 
-    Not `bbox_inches="tight"`: that lays the figure out and measures every text once more
-    before drawing it, which doubled the time of each chart. zlib's fastest level: a tenth
-    less time than the default for 3 % larger files (flat colours compress well either way).
+    Laid out and drawn on one Agg canvas, so the text measured for the layout is not measured
+    again for the drawing, and with no layout engine left on the figure, so `savefig` draws it
+    once (after `tight_layout` a figure keeps a placeholder engine, for which savefig draws
+    twice): a fifth less time a chart. Not `bbox_inches="tight"`: that measures everything once
+    more. zlib's fastest level: a tenth less time than the default for 3 % larger files.
     """
+    FigureCanvasAgg(fig)
+    fig.tight_layout()
+    fig.set_layout_engine(None)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
@@ -95,7 +101,6 @@ def distributions(reps: pd.DataFrame, metrics: Sequence[tuple[str, str, str]], p
             ax.set_xlabel(label(f"{english} per replication (¥, yuan)", chinese))
         axes[0].invert_yaxis()
         fig.suptitle(label("Distribution over replications", "各次模拟的分布"))
-        fig.tight_layout()
         return png(fig)
 
 
@@ -132,7 +137,6 @@ def daily_series(daily: pd.DataFrame, policies: Sequence[str], colors: dict[str,
         axes[0, 0].legend(loc="upper left", fontsize=9)
         fig.suptitle(label("Daily orders and GMV: mean over replications, band 10-90 %",
                            "每日订单与成交额"))
-        fig.tight_layout()
         return png(fig)
 
 
@@ -169,7 +173,6 @@ def funnel(stages: pd.DataFrame, colors: dict[str, str]) -> bytes:
             _funnel_panel(ax, stages[stages["panel"] == panel], colors)
             ax.set_title(panel)
         fig.suptitle(label("Funnel, mean per replication", "漏斗（每次模拟平均）"))
-        fig.tight_layout()
         return png(fig)
 
 
@@ -216,15 +219,17 @@ def repurchase_curves(rep: pd.DataFrame, colors: dict[str, str]) -> bytes:
         fig = Figure(figsize=(4.2 * max(len(horizons), 1) + 2.2, 0.3 * len(rows) + 1.9))
         axes = fig.subplots(1, max(len(horizons), 1), squeeze=False, sharey=True)[0]
         for ax, horizon in zip(axes, horizons):
-            for yi, key in zip(y, rows):
-                rates = pooled[key]
-                if horizon not in rates.index:
-                    continue  # a send too late for this horizon
-                color = colors.get(key[0], CONTROL_COLOR)
-                targeted, held = rates.loc[horizon, "assigned"], rates.loc[horizon, "held_out"]
-                ax.plot([held, targeted], [yi, yi], color=color, lw=1.2, alpha=0.6)
-                ax.plot(held, yi, "o", color=color, mfc="white", ms=5)
-                ax.plot(targeted, yi, "o", color=color, ms=5)
+            for policy in dict.fromkeys(p for p, _ in rows):  # one set of artists a policy, not a row
+                shown = [(yi, pooled[key].loc[horizon]) for yi, key in zip(y, rows)
+                         if key[0] == policy and horizon in pooled[key].index]  # a late send lacks a horizon
+                if not shown:
+                    continue
+                at = [yi for yi, _ in shown]
+                targeted, held = [r["assigned"] for _, r in shown], [r["held_out"] for _, r in shown]
+                color = colors.get(policy, CONTROL_COLOR)
+                ax.hlines(at, held, targeted, color=color, lw=1.2, alpha=0.6)
+                ax.plot(held, at, "o", ls="", color=color, mfc="white", ms=5)
+                ax.plot(targeted, at, "o", ls="", color=color, ms=5)
             ax.set_title(label(f"within {horizon:g} days", f"{horizon:g} 天内"))
             ax.xaxis.set_major_formatter(PERCENT)
             ax.xaxis.set_major_locator(MaxNLocator(4))
@@ -236,7 +241,6 @@ def repurchase_curves(rep: pd.DataFrame, colors: dict[str, str]) -> bytes:
                                  Line2D([], [], color="#444444", marker="o", mfc="white", ls="",
                                         label=label("holdout", "对照组"))], fontsize=8, loc="best")
         fig.suptitle(label("Repurchase after each action: targeted vs holdout", "复购率：触达组与对照组"))
-        fig.tight_layout()
         return png(fig)
 
 
@@ -278,7 +282,6 @@ def coupons(table: pd.DataFrame, colors: dict[str, str]) -> bytes:
         right.xaxis.set_major_formatter(YUAN)
         right.set_xlabel(label("redemption cost per replication (¥, yuan)", "核销成本"))
         fig.suptitle(label("Coupon redemption and cost", "优惠券核销与成本"))
-        fig.tight_layout()
         return png(fig)
 
 
@@ -316,7 +319,6 @@ def hourly_lines(hourly: pd.DataFrame, panels: Sequence[tuple[str, str, Sequence
         axes[-1].set_xlabel(xlabel)
         axes[-1].xaxis.set_major_locator(MultipleLocator(6 if hourly["hour"].max() <= 48 else 24))
         fig.suptitle(title)
-        fig.tight_layout()
         return png(fig)
 
 
@@ -347,5 +349,4 @@ def sweep_grid(grid: pd.DataFrame, x: str, facets: Sequence[str], colors: dict[s
         for ax in axes[len(groups):]:
             ax.set_visible(False)
         fig.suptitle(label("Sweep: mean and 95 % interval per grid point", "参数扫描"))
-        fig.tight_layout()
         return png(fig)
