@@ -92,6 +92,17 @@ def test_bad_scenario_is_refused_with_a_clear_message(text, fragment, tmp_path):
     assert "constrained-" not in result.output and "function-after" not in result.output
 
 
+def test_a_yes_no_value_is_named_beside_the_other_problems_of_its_section(tmp_path):
+    """A `true` where a number belongs does not hide the section's other mistakes."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(HEAD + "policies:\n  p:\n    waves:\n      - {day: true, hour: 25, channel: sms, colour: red}\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    for field, problem in (("day", "yes/no value true"), ("hour", "less than or equal to 23"), ("colour", "unknown field")):
+        assert f"policies.p.waves.0.{field} (line 8): " in result.output and problem in result.output, result.output
+
+
 def test_size_written_with_an_exponent_is_a_number(tmp_path):
     path = tmp_path / "ok.yaml"
     path.write_text("version: 1\nname: ok\npopulation: {size: 1e4}\n", encoding="utf-8")

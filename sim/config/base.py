@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import types
 import typing
-from typing import Any, ClassVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
-from pydantic_core import PydanticCustomError
-
-YES_NO = "yes_no"
-"""Error type of a `true`/`false` given where a number or text belongs; its context names the field."""
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 
 def _allows_bool(annotation: Any) -> bool:
@@ -31,21 +27,11 @@ class Section(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    _yes_no_keys: ClassVar[frozenset[str]]  # input keys (names and aliases) of fields that refuse yes/no
-
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _no_booleans_for_numbers(cls, data: Any) -> Any:
-        # One check a section rather than a validator on each of its 220-odd fields, which
-        # pydantic builds one by one when the models are defined (8 ms of `sim validate`).
-        if isinstance(data, dict):
-            keys = cls.__dict__.get("_yes_no_keys")
-            if keys is None:
-                keys = frozenset(key for name, field in cls.model_fields.items() if not _allows_bool(field.annotation)
-                                 for key in (name, field.alias or name))
-                cls._yes_no_keys = keys
-            for key, value in data.items():
-                if isinstance(value, bool) and key in keys:
-                    raise PydanticCustomError(YES_NO, "expected a number or a name, got the yes/no value {value}",
-                                              {"field": key, "value": str(value).lower()})
-        return data
+    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and info.field_name is not None:
+            field = cls.model_fields[info.field_name]
+            if not _allows_bool(field.annotation):
+                raise ValueError(f"expected a number or a name, got the yes/no value {str(value).lower()}")
+        return value

@@ -14,7 +14,6 @@ from pydantic import ValidationError
 
 from sim.errors import ScenarioError
 from sim.config import limits
-from sim.config.base import YES_NO
 from sim.config.scenario import Scenario
 from sim.config.yaml_reader import YAMLProblem, read_yaml
 from sim.config.customers_table import CustomerRecords, TableProblem, customer_records
@@ -109,8 +108,6 @@ def _describe(exc: ValidationError, lines: dict[tuple, int]) -> list[str]:
     problems = []
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if not _is_type_tag(p))
-        if err["type"] == YES_NO:  # a section's check names its field
-            loc += (err["ctx"]["field"],)
         msg = err["msg"].removeprefix("Value error, ")
         if not loc and (m := _PATH_IN_MESSAGE.match(msg)):  # cross-field checks name their field
             loc = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("."))
