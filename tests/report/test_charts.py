@@ -59,7 +59,8 @@ def _repurchase(actions: int) -> pd.DataFrame:
 
 
 def test_repurchase_chart_has_a_panel_per_horizon_and_a_row_per_action():
-    """Eighteen actions make a taller chart, not a wider one; a send too late for a horizon is left out."""
+    """Eighteen actions make a taller chart, not a wider one (a row each, a panel per horizon);
+    the last send, too late for the 30-day horizon, is drawn in the other two."""
     colors = charts.policy_colors(["daily"], "none")
     few, many = (Image.open(io.BytesIO(charts.repurchase_curves(_repurchase(n), colors))).size for n in (2, 18))
     assert few[0] == many[0] and many[1] > few[1] + 300
