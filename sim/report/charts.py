@@ -69,8 +69,9 @@ def png(fig: Figure) -> bytes:
     Laid out and drawn on one Agg canvas, so the text measured for the layout is not measured
     again for the drawing, and with no layout engine left on the figure, so `savefig` draws it
     once (after `tight_layout` a figure keeps a placeholder engine, for which savefig draws
-    twice): about a seventh less time a chart. Not `bbox_inches="tight"`: that measures everything once
-    more. zlib's fastest level: a tenth less time than the default for 3 % larger files.
+    twice): about a seventh less time a chart. Not `bbox_inches="tight"`: that measures
+    everything once more. zlib's fastest level: a tenth less time than the default for 3 %
+    larger files.
     """
     FigureCanvasAgg(fig)
     fig.tight_layout()
