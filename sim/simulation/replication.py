@@ -21,6 +21,7 @@ from sim.model.measures import daily, headline, order_table
 from sim.model.plugins import Plugin, Setting, features
 from sim.model.customers import Customers, draw_arrivals, draw_base, important_value_level
 from sim.model.purchases import Purchases, draw_purchases
+from sim.simulation.heap import LARGE, keep_freed_memory
 from sim.config.scenario import Scenario
 
 
@@ -89,10 +90,6 @@ def play(scenario: Scenario, calendar: Calendar, world: World, name: str, seed: 
     return engine, setting, made
 
 
-LARGE = 250_000
-"""Customers from which a finished policy's copy of the world is freed before the next is made."""
-
-
 def free_policy(customers: int) -> None:
     """Free the policy just played (its engine, plugins and copy of the world, 200-300 bytes a
     customer) before the next is made. SimPy processes still waiting past the calendar's end
@@ -149,6 +146,11 @@ def counterfactuals(scenario: Scenario, calendar: Calendar, world: World, seed: 
 
 def simulate_replication(scenario: Scenario, replication: int, seed: int | None = None) -> ReplicationOutput:
     """Simulate every policy of the scenario for one replication."""
+    with keep_freed_memory(scenario.population.size):
+        return _simulate_replication(scenario, replication, seed)
+
+
+def _simulate_replication(scenario: Scenario, replication: int, seed: int | None) -> ReplicationOutput:
     seed = scenario.run.seed if seed is None else seed
     calendar = Calendar.from_scenario(scenario)
     world = draw_world(scenario, calendar, seed, replication)

@@ -20,6 +20,7 @@ import pandas as pd
 from sim.config.scenario import Scenario
 from sim.errors import SimError
 from sim.simulation import backends
+from sim.simulation.heap import keep_freed_memory
 from sim.simulation.replication import ReplicationOutput, simulate_replication
 from sim.simulation.sweep import Point
 
@@ -111,21 +112,22 @@ def execute(scenario: Scenario, points: list[Point], sink: Sink | None = None, w
     done = len(keys) - len(todo)
     if progress:
         progress(done, len(keys))
-    try:
-        for i, output in backend(calls, describe, workers, scheduler, len(todo), [p.scenario for p in points]):
-            key = todo[i]
-            if sink:
-                sink.save(key[0], output)
-            else:
-                outputs[key] = output
-            done += 1
-            if progress:
-                progress(done, len(keys))
-    except (KeyboardInterrupt, SimError) as exc:
-        if sink is None:
-            raise
-        sink.stopped(elapsed + time.perf_counter() - started)
-        raise RunStopped(sink.path, done, len(keys), exc) from exc
+    with keep_freed_memory(max(p.scenario.population.size for p in points)):
+        try:
+            for i, output in backend(calls, describe, workers, scheduler, len(todo), [p.scenario for p in points]):
+                key = todo[i]
+                if sink:
+                    sink.save(key[0], output)
+                else:
+                    outputs[key] = output
+                done += 1
+                if progress:
+                    progress(done, len(keys))
+        except (KeyboardInterrupt, SimError) as exc:
+            if sink is None:
+                raise
+            sink.stopped(elapsed + time.perf_counter() - started)
+            raise RunStopped(sink.path, done, len(keys), exc) from exc
     if sink:
         outputs = {k: sink.load(*k) for k in keys}
     simulated = _assemble(points, keys, outputs)
