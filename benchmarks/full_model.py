@@ -6,8 +6,8 @@ Run by hand (not in CI):
 
 Each row is one `sim run SCENARIO -n 1 --workers 1 --set population.size=N` in its own process:
 total seconds (start to exit, imports included), split into simulate (the replication), tables
-(writing the run folder's tables) and report (charts and report.html); peak RSS of that process
-and per customer; and the ratio of its total and simulate times to the bare batched kernel
+(writing the run folder's tables) and report (charts and report.html); the system seconds of
+that process (mostly faulting in fresh memory); peak RSS of that process and per customer; and the ratio of its total and simulate times to the bare batched kernel
 (`benchmarks/engine_speed.py`'s scenario, one replication of the same size, its own process),
 measured right before it.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -62,8 +63,8 @@ print(json.dumps({{"simulate": time.perf_counter() - start}}))
 """
 
 
-def measured(command: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """Run a process; its wall seconds, peak RSS in bytes and standard output."""
+def measured(command: list[str], env: dict | None = None) -> tuple[float, resource.struct_rusage, str]:
+    """Run a process; its wall seconds, resource usage (peak RSS, system time) and standard output."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         child = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, env=env)
@@ -75,7 +76,7 @@ def measured(command: list[str], env: dict | None = None) -> tuple[float, float,
         text, problem = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     if child.returncode != 0:
         raise RuntimeError(f"{command[-1]} failed ({child.returncode}):\n{problem[-2000:]}")
-    return wall, usage.ru_maxrss * 1024.0, text
+    return wall, usage, text
 
 
 def kernel(size: int) -> float:
@@ -90,9 +91,9 @@ def full_run(scenario: Path, size: int, results: Path) -> dict:
     spans_file = results / f"{scenario.stem}-{size}.json"
     command = [sys.executable, "-c", SIM_RUN, "run", str(scenario), "-n", "1", "--workers", "1",
                "--set", f"population.size={size}", "--results", str(results)]
-    wall, peak, _ = measured(command, {**os.environ, "SIM_BENCH_SPANS": str(spans_file)})
+    wall, usage, _ = measured(command, {**os.environ, "SIM_BENCH_SPANS": str(spans_file)})
     spans = json.loads(spans_file.read_text())
-    return {"total": wall, "peak": peak, **spans}
+    return {"total": wall, "peak": usage.ru_maxrss * 1024.0, "system": usage.ru_stime, **spans}
 
 
 def scenarios(names: list[str]) -> list[Path]:
@@ -114,7 +115,7 @@ def main() -> None:
     args = parser.parse_args()
     chosen = scenarios(args.scenarios)
     print(f"{'scenario':<22} {'customers':>10} {'total s':>8} {'simulate':>8} {'tables':>7} {'report':>7} "
-          f"{'peak MB':>8} {'B/cust':>7} {'kernel s':>8} {'total/k':>8} {'sim/k':>6}", flush=True)
+          f"{'sys s':>6} {'peak MB':>8} {'B/cust':>7} {'kernel s':>8} {'total/k':>8} {'sim/k':>6}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
             bare = kernel(size)
@@ -122,7 +123,7 @@ def main() -> None:
                 row = full_run(path, size, Path(tmp))
                 print(f"{path.stem:<22} {size:>10,} {row['total']:>8.2f} {row.get('simulate', float('nan')):>8.2f} "
                       f"{row.get('tables', float('nan')):>7.2f} {row.get('report', float('nan')):>7.2f} "
-                      f"{row['peak'] / 2**20:>8.0f} {row['peak'] / size:>7.0f} {bare:>8.2f} "
+                      f"{row['system']:>6.1f} {row['peak'] / 2**20:>8.0f} {row['peak'] / size:>7.0f} {bare:>8.2f} "
                       f"{row['total'] / bare:>8.1f} {row.get('simulate', float('nan')) / bare:>6.1f}", flush=True)
 
 
