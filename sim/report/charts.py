@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, MultipleLocator, PercentFormatter
+from matplotlib.ticker import Formatter, MaxNLocator, MultipleLocator, PercentFormatter
 
 from sim.report.fonts import chart_style, label
 
@@ -36,31 +36,67 @@ def policy_colors(policies: Sequence[str], control: str) -> dict[str, str]:
     return colors
 
 
+def _scale(largest: float, from_k: float = 1e3) -> tuple[float, str]:
+    """Divisor and suffix for numbers up to `largest`: M from a million, K from `from_k`."""
+    return (1e6, "M") if largest >= 1e6 else (1e3, "K") if largest >= from_k else (1.0, "")
+
+
+def _short(value: float, scale: tuple[float, str], decimals: int, prefix: str = "") -> str:
+    sign = "−" if value < 0 else ""
+    return f"{sign}{prefix}{abs(value) / scale[0]:,.{decimals}f}{scale[1]}"
+
+
+def _decimals(values: Sequence[float], scale: tuple[float, str]) -> int:
+    """The fewest decimals (up to 3) that write every value exactly on `scale`."""
+    for decimals in range(4):
+        if all(abs(v / scale[0] - round(v / scale[0], decimals)) < 1e-9 * max(1.0, abs(v / scale[0]))
+               for v in values):
+            return decimals
+    return 3
+
+
 def yuan(value: float, step: float | None = None) -> str:
     """Yuan for reading: ¥1.2M, ¥35K, ¥120; `step` (tick spacing) sets the decimals needed."""
-    a = abs(value)
-    sign = "−" if value < 0 else ""
-    scale, unit = (1e6, "M") if a >= 1e6 else (1e3, "K") if a >= 1e3 else (1.0, "")
-    decimals = 1 if unit == "M" else 0
-    if step:
-        decimals = max(0, int(np.ceil(-np.log10(step / scale) - 1e-9)))
-    return f"{sign}¥{a / scale:.{decimals}f}{unit}"
+    scale = _scale(abs(value))
+    decimals = _decimals([step], scale) if step else 1 if scale[1] == "M" else 0
+    return _short(value, scale, decimals, "¥")
 
 
-class YuanFormatter(Formatter):
-    """Tick labels in yuan with as many decimals as the tick spacing needs."""
+def share(x: float) -> str:
+    """A share as a percentage, with two significant digits under 1 % (0.049 %, never 0.0 %)."""
+    if not np.isfinite(x):
+        return "n/a"
+    if x == 0:
+        return "0%"
+    if abs(x) >= 0.01:
+        return f"{x:.1%}"
+    return f"{100 * x:.{1 - int(np.floor(np.log10(abs(100 * x))))}f}%"
+
+
+class ShortFormatter(Formatter):
+    """Tick labels on one scale for the whole axis, the largest tick's (¥0.5K ... ¥3.0K, not
+    ¥500 beside ¥1.0K), with the decimals that write every tick exactly; zero is plain."""
+
+    def __init__(self, prefix: str = "", from_k: float = 1e3):
+        self.prefix, self.from_k = prefix, from_k
 
     def format_ticks(self, values) -> list[str]:
-        step = float(np.min(np.diff(values))) if len(values) > 1 else None
-        return [yuan(v, step or None) for v in values]
+        values = [float(v) for v in values]
+        if not values:
+            return []
+        scale = _scale(max(abs(v) for v in values), self.from_k)
+        decimals = _decimals(values, scale)
+        return [f"{self.prefix}0" if v == 0 else _short(v, scale, decimals, self.prefix) for v in values]
 
     def __call__(self, x, pos=None) -> str:
-        return yuan(x)
+        scale = _scale(abs(x), self.from_k)
+        return _short(x, scale, 1 if scale[1] == "M" else 0, self.prefix)
 
 
-YUAN = YuanFormatter()
+YUAN = ShortFormatter("¥")
+COUNT = ShortFormatter(from_k=1e4)
+"""Counts stay whole (500, 1,000 ... 7,500) below ten thousand, then K or M."""
 PERCENT = PercentFormatter(1.0)
-COUNT = FuncFormatter(lambda v, _pos=None: f"{v / 1e3:,.0f}K" if abs(v) >= 1e3 and v % 1e3 == 0 else f"{v:,.0f}")
 
 
 def png(fig: Figure) -> bytes:
@@ -190,8 +226,8 @@ def _funnel_panel(ax, stages: pd.DataFrame, colors: dict[str, str]) -> None:
         first = values.iloc[0]
         for k, (yi, v) in enumerate(zip(y, values)):
             if np.isfinite(v):
-                share = f" ({v / first:.1%})" if k and np.isfinite(first) and first > 0 else ""
-                ax.annotate(f" {v:,.0f}{share}", (max(v, 1.0) if log else v, yi), va="center", fontsize=8)
+                part = f" ({share(v / first)})" if k and np.isfinite(first) and first > 0 else ""
+                ax.annotate(f" {v:,.0f}{part}", (max(v, 1.0) if log else v, yi), va="center", fontsize=8)
     ax.set_yticks(np.arange(len(order)) + height * (len(policies) - 1) / 2, labels=order)
     ax.invert_yaxis()
     top = float(np.nanmax(stages["value"])) if len(stages) else 1.0
@@ -268,7 +304,7 @@ def coupons(table: pd.DataFrame, colors: dict[str, str]) -> bytes:
         left.barh(y, mean["redeemed"], color=bar_colors, label=label("redeemed", "核销"))
         for yi, r in zip(y, mean.itertuples()):
             rate = r.redeemed / r.issued if r.issued else float("nan")
-            left.annotate(f" {r.redeemed:,.0f} of {r.issued:,.0f} ({rate:.1%})", (r.issued, yi), va="center", fontsize=8)
+            left.annotate(f" {r.redeemed:,.0f} of {r.issued:,.0f} ({share(rate)})", (r.issued, yi), va="center", fontsize=8)
         left.set_yticks(y, labels=names)
         left.invert_yaxis()
         left.set_xlim(0, float(mean["issued"].max()) * 1.6 or 1)

@@ -18,6 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from sim.report.charts import YUAN  # noqa: E402
+
 FAN_CHART, TORNADO, LOAD_CHART = "fan_chart.png", "tornado.png", "load_vs_capacity.png"
 SENSITIVITY_CHART = "sensitivity.png"
 
@@ -52,9 +54,6 @@ def _manifest(folder: Path) -> dict:
         return {}
 
 
-_YUAN = FuncFormatter(lambda v, _: f"¥{v / 1e6:,.2f}M" if abs(v) >= 1e6 else f"¥{v:,.0f}")
-
-
 def fan_chart(plan: pd.DataFrame, path: str | Path, title: str = "") -> Path:
     """GMV by day and by event-day hour: P10-P90 band, median and mean."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), gridspec_kw={"width_ratios": [3, 2]})
@@ -67,7 +66,7 @@ def fan_chart(plan: pd.DataFrame, path: str | Path, title: str = "") -> Path:
         ax.plot(xs, g["mean"], color="tab:orange", lw=0.8, ls="--", label="mean")
         ax.set_xlabel(xlabel)
         ax.set_ylabel("GMV per " + ("day" if scope == "day" else "hour") + " (¥)")
-        ax.yaxis.set_major_formatter(_YUAN)
+        ax.yaxis.set_major_formatter(YUAN)
         ax.grid(alpha=0.3)
     axes[0].legend(loc="upper left")
     fig.suptitle(title or "GMV plan with 80 % bands")
@@ -88,7 +87,7 @@ def tornado_chart(table: pd.DataFrame, baseline: float, path: str | Path, title:
     ax.axvline(baseline, color="black", lw=1)
     ax.set_yticks(list(y), t["input"])
     ax.set_xlabel("mean event-day GMV (¥)")
-    ax.xaxis.set_major_formatter(_YUAN)
+    ax.xaxis.set_major_formatter(YUAN)
     ax.legend(loc="lower right")
     ax.set_title(title or "What moves event-day GMV")
     ax.grid(axis="x", alpha=0.3)

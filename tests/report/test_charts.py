@@ -51,6 +51,27 @@ def test_yuan_ticks_have_the_decimals_the_spacing_needs(value, step, text):
     assert charts.yuan(value, step) == text
 
 
+@pytest.mark.parametrize("formatter, ticks, labels", [
+    (charts.YUAN, [0, 500, 1000, 1500, 2000], ["¥0", "¥0.5K", "¥1.0K", "¥1.5K", "¥2.0K"]),
+    (charts.YUAN, [500_000, 750_000, 1_000_000, 1_250_000], ["¥0.50M", "¥0.75M", "¥1.00M", "¥1.25M"]),
+    (charts.YUAN, [-20_000, 0, 20_000], ["−¥20K", "¥0", "¥20K"]),
+    (charts.COUNT, [500, 1000, 1500, 2000, 2500, 3000, 3500], ["500", "1,000", "1,500", "2,000", "2,500", "3,000",
+                                                               "3,500"]),
+    (charts.COUNT, [0, 2500, 5000, 7500, 10_000], ["0", "2.5K", "5.0K", "7.5K", "10.0K"]),
+    (charts.COUNT, [0, 1_000_000, 2_000_000], ["0", "1M", "2M"]),
+])
+def test_an_axis_reads_on_one_scale_and_every_tick_is_exact(formatter, ticks, labels):
+    """No "2,500" beside "3K", no "¥500" beside "¥1.0K", and 7,500 is never rounded to 8K."""
+    assert formatter.format_ticks(ticks) == labels
+
+
+@pytest.mark.parametrize("x, text", [(80 / 163_762, "0.049%"), (0.0049, "0.49%"), (0.012, "1.2%"), (0.0, "0%"),
+                                     (float("nan"), "n/a")])
+def test_a_small_share_keeps_two_significant_digits(x, text):
+    """80 redemptions of 163,762 messages is 0.049 %, not 0.0 %."""
+    assert charts.share(x) == text
+
+
 def _repurchase(actions: int) -> pd.DataFrame:
     rows = [{"replication": r, "policy": "daily", "action": f"wave{a}", "horizon_days": h,
              "assigned_n": 100.0, "assigned_rate": 0.02 + 0.001 * h, "held_out_n": 10.0, "held_out_rate": 0.01}
