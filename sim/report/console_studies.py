@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.report.console import fmt, fmt_count, fmt_percent, is_count
+from sim.vocabulary import metric
 
 
 def print_calibration(out: Console, result, err: Console | None = None) -> None:
@@ -90,15 +91,16 @@ def print_capacity(out: Console, plan, folder) -> None:
     out.print(f"Wrote [bold]{folder}[/] (capacity.csv, load_vs_capacity.png)", soft_wrap=True)
 
 
-_UNITS = {"gmv": "¥", "aov": "¥", "conversion": "%"}
 _COUNTS = {"traffic", "returning", "first_orders"}  # event-day quantities outside `sim.vocabulary`
 
 
 def _show(name: str, value: float) -> str:
-    """An event-day quantity: conversion in %, money in ¥, counts (orders, visitors) as `fmt_count`."""
-    if _UNITS.get(name) == "%":
+    """An event-day quantity: conversion in %, money in ¥ (gmv, aov and every yuan metric of
+    `sim.vocabulary`), counts (orders, visitors) as `fmt_count`."""
+    if name == "conversion":
         return f"{value:.2%}"
-    return ("¥" if _UNITS.get(name) else "") + (fmt_count(value) if name in _COUNTS or is_count(name) else fmt(value))
+    money = name == "aov" or metric(name).unit == "yuan"
+    return ("¥" if money else "") + (fmt_count(value) if name in _COUNTS or is_count(name) else fmt(value))
 
 
 def print_forecast(out: Console, fc, folder) -> None:

@@ -134,3 +134,13 @@ def test_the_needed_table_fits_80_columns_and_says_which_levers_work(target):
     assert f"Works alone: {', '.join(works) if works else 'none'}." in " ".join(text.split())
     for r in fc.required:
         assert r.feasible or r.reason in " ".join(text.split())
+
+
+def test_every_event_day_amount_of_money_is_shown_in_yuan():
+    """The pre-sale's deposits and GMV are money like gmv and aov; its counts are not."""
+    from sim.report.console_studies import _show
+
+    assert _show("presale_gmv", 223_372.4) == "¥223,372" and _show("presale_deposits_kept", 14_270) == "¥14,270"
+    assert _show("aov", 207.2) == "¥207" and _show("gmv", 1_589_969) == "¥1,589,969"
+    assert _show("presale_deposits", 1_632) == "1,632" and _show("traffic", 181_842) == "181,842"
+    assert _show("conversion", 0.0423) == "4.23%"
