@@ -20,8 +20,8 @@ from sim.report.sections import (coupons_section, daily_section, decision_sectio
                                  event_hours_section, funnel_section, headline_section, repurchase_section,
                                  sweep_section)
 from sim.simulation import backends
-from sim.simulation.runner import default_workers
-from sim.store.run_folder import INCOMPLETE  # the report is written just before the folder is renamed
+from sim.simulation.backends import default_workers
+from sim.store import INCOMPLETE  # the report is written just before the folder is renamed
 
 __all__ = ["REPORT_FILE", "NotARunFolder", "build_report", "write_report"]
 

@@ -59,6 +59,14 @@ def serial(tasks: Sequence[Call], describe: Callable[[int], str], shared: Any = 
         yield i, result
 
 
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def process_context() -> multiprocessing.context.BaseContext:
     """Fork on Linux: workers start at once with what this process has imported, and a
     script without a main guard is not run again in them. Elsewhere the platform's default."""

@@ -8,7 +8,6 @@ talks to a `Sink`.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ import pandas as pd
 from sim.config.scenario import Scenario
 from sim.errors import SimError
 from sim.simulation import backends
+from sim.simulation.backends import default_workers
 from sim.simulation.heap import keep_freed_memory
 from sim.simulation.replication import ReplicationOutput, simulate_replication
 from sim.simulation.sweep import Point
@@ -75,14 +75,6 @@ class Simulated:
     tables: dict[str, pd.DataFrame]
     sweep: dict[str, list] = field(default_factory=dict)
     wall_seconds: float = 0.0
-
-
-def default_workers() -> int:
-    """All cores this process may use."""
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def execute(scenario: Scenario, points: list[Point], sink: Sink | None = None, workers: int | None = 1,

@@ -23,12 +23,12 @@ import pyarrow.parquet as pq
 import yaml
 
 from sim.errors import SimError
+from sim.store import INCOMPLETE
 from sim.store.atomic import write_text
 from sim.simulation.replication import ReplicationOutput
 from sim.simulation.runner import part_name
 from sim.config.scenario import Scenario
 
-INCOMPLETE = ".incomplete"
 
 FolderWriter = Callable[[Path], object]
 """Writes something more into a run folder whose tables are written, before it is complete."""

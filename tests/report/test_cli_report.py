@@ -50,3 +50,16 @@ def test_a_sweep_folder_reports_its_grid(tmp_path):
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert 'id="sweep"' in html and 'alt="Sweep grid"' in html and "grid point 0" in html
     assert html.count('data-metric="gmv"') == 1  # the decision table of the first grid point
+
+
+def test_report_loads_neither_the_simulation_nor_the_scenario_models(preheat_copy):
+    """Rebuilding a run folder's report reads its tables and draws: no simulation modules, no
+    pydantic scenario models (a fresh interpreter, looking at sys.modules)."""
+    from tests.test_startup import loaded_after
+
+    simulation = ("simpy", "sim.simulation.runner", "sim.simulation.replication", "sim.model.engine",
+                  "sim.config.scenario", "sim.store.run_folder")
+    code = ("import cli\n"
+            f"try:\n    cli.app(['report', {str(preheat_copy)!r}])\nexcept SystemExit as stop:\n    found = stop.code\n"
+            f"found = [found, [m for m in {simulation!r} if m in sys.modules]]")
+    assert loaded_after(code)["found"] == [0, []]
