@@ -108,4 +108,3 @@ def test_validate_loads_the_checks_but_not_the_simulation():
             f"try:\n    cli.app(['validate', {str(SCENARIO)!r}])\nexcept SystemExit as stop:\n    code = stop.code\n"
             f"found = [code, [m for m in {runtime!r} if m in sys.modules], 'sim.marketing.checks' in sys.modules]")
     assert loaded_after(code)["found"] == [0, [], True]
-
