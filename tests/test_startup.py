@@ -61,10 +61,10 @@ def test_features_are_registered_in_order_before_anything_simulates(first):
             "import sim.simulation.replication\n"
             "from sim.model.plugins import features\n"
             "from sim.config import loader\n"
-            "found = [[f.name for f in features()], [c.__module__ for c in loader._CHECKS]]")
+            "found = [[f.name for f in features()], [f'{c.__module__}.{c.__name__}' for c in loader._CHECKS]]")
     names, checks = loaded_after(code)["found"]
     assert names == ["marketing", "forecast", "operations"]
-    assert checks == ["sim.marketing.response", "sim.marketing.learned"]
+    assert checks == ["sim.marketing.response.response_problems", "sim.marketing.checks.learned_problems"]
 
 
 def test_run_folders_and_response_folders_get_their_reports():
@@ -101,9 +101,10 @@ def test_a_run_without_a_comparison_loads_no_statistics_library(tmp_path):
 
 def test_validate_loads_the_checks_but_not_the_simulation():
     """A scenario is checked by the features' rules (sim.marketing.checks) without loading what
-    only a simulation or a progress bar needs."""
+    only a simulation or a progress bar needs, nor, without a learned response, the uplift code."""
     runtime = ("simpy", "sim.marketing.runtime", "sim.marketing.feature", "sim.operations.play",
-               "sim.forecast.feature", "sim.model.engine", "rich.progress")
+               "sim.forecast.feature", "sim.model.engine", "rich.progress", "sim.marketing.learned",
+               "sim.uplift.fit")
     code = ("import cli\n"
             f"try:\n    cli.app(['validate', {str(SCENARIO)!r}])\nexcept SystemExit as stop:\n    code = stop.code\n"
             f"found = [code, [m for m in {runtime!r} if m in sys.modules], 'sim.marketing.checks' in sys.modules]")
