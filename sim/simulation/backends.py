@@ -154,13 +154,20 @@ def processes(tasks: Sequence[Call], describe: Callable[[int], str], workers: in
 @contextmanager
 def _forked_dask_workers():
     """A LocalCluster's workers forked (Linux), like the local pool's: quick to start, and no
-    main guard needed in the script that starts them."""
+    main guard needed in the script that starts them.
+
+    Each worker ends with this process, as the pool's do. Dask's own watch (a pipe whose
+    write end only the parent holds) fails with forked workers started together: each
+    inherits the other's write end, so neither sees the parent go. The preload, run in each
+    worker as it starts, sets the parent-death signal instead."""
     import dask
 
     if not sys.platform.startswith("linux"):
         yield
         return
-    with dask.config.set({"distributed.worker.multiprocessing-method": "fork"}):
+    preload = f"from sim.simulation.backends import _end_with_parent\n_end_with_parent({os.getpid()})\n"
+    with dask.config.set({"distributed.worker.multiprocessing-method": "fork",
+                          "distributed.worker.preload": [preload]}):
         yield
 
 
