@@ -156,10 +156,11 @@ def _forked_dask_workers():
     """A LocalCluster's workers forked (Linux), like the local pool's: quick to start, and no
     main guard needed in the script that starts them.
 
-    Each worker ends with this process, as the pool's do. Dask's own watch (a pipe whose
-    write end only the parent holds) fails with forked workers started together: each
-    inherits the other's write end, so neither sees the parent go. The preload, run in each
-    worker as it starts, sets the parent-death signal instead."""
+    Each worker ends with this process, as the pool's do. Dask's own watch, a pipe whose
+    write end only the parent should hold, fails with forked workers: a worker forked after
+    another inherits that one's write end, which then never sees the parent go (and waits
+    for its scheduler connection to time out). The preload, run in each worker as it starts,
+    sets the parent-death signal instead."""
     import dask
 
     if not sys.platform.startswith("linux"):
