@@ -87,3 +87,31 @@ def test_workers_end_when_sim_run_is_killed(tmp_path, how):
     finally:
         if run.poll() is None:
             run.kill()
+
+
+def _death_signal() -> tuple[int, int]:
+    """(parent pid, signal the kernel sends this process when its parent dies)."""
+    import ctypes
+
+    value = ctypes.c_int(0)
+    ctypes.CDLL(None).prctl(2, ctypes.byref(value))  # PR_GET_PDEATHSIG
+    return os.getppid(), value.value
+
+
+@linux_only
+def test_every_local_dask_worker_is_set_to_end_with_its_parent():
+    """Killing `sim run` ends its LocalCluster's workers through the kernel, not through Dask's
+    parent pipe, which a later forked worker keeps open for an earlier one (that failure
+    showed about once in five kills in the test above)."""
+    from dask.distributed import Client, LocalCluster
+
+    from sim.simulation.backends import _forked_dask_workers
+
+    with _forked_dask_workers():
+        cluster = LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None)
+    try:
+        with Client(cluster) as client:
+            found = client.run(_death_signal)
+    finally:
+        cluster.close()
+    assert sorted(found.values()) == [(os.getpid(), signal.SIGKILL)] * 2
