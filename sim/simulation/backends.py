@@ -160,7 +160,8 @@ def _forked_dask_workers():
     write end only the parent should hold, fails with forked workers: a worker forked after
     another inherits that one's write end, which then never sees the parent go (and waits
     for its scheduler connection to time out). The preload, run in each worker as it starts,
-    sets the parent-death signal instead."""
+    sets the parent-death signal instead. The cluster must be made inside: its workers are
+    forked as it starts."""
     import dask
 
     if not sys.platform.startswith("linux"):
@@ -169,7 +170,11 @@ def _forked_dask_workers():
     preload = f"from sim.simulation.backends import _end_with_parent\n_end_with_parent({os.getpid()})\n"
     with dask.config.set({"distributed.worker.multiprocessing-method": "fork",
                           "distributed.worker.preload": [preload]}):
-        yield
+        gc.freeze()  # as for the pool: the workers' collections leave the parent's objects alone
+        try:
+            yield
+        finally:
+            gc.unfreeze()
 
 
 def dask(tasks: Sequence[Call], describe: Callable[[int], str], address: str,
