@@ -31,6 +31,7 @@ from sim import streams
 from sim.config.learned import AssignmentAudience, LearnedResponse, UpliftAudience
 from sim.config.scenario import Scenario
 from sim.errors import DataError
+from sim.marketing.checks import actions
 from sim.model.customers import Customers
 from sim.uplift.fit import ResponseModel
 from sim.uplift.model_file import load_response, read_description
@@ -128,7 +129,7 @@ def problems(scenario: Scenario) -> list[str]:
 
 def _assignment_problems(scenario: Scenario) -> list[str]:
     found = []
-    for where, action in _actions(scenario):
+    for where, action in actions(scenario):
         spec = action.audience.assignment
         if spec is None:
             continue
@@ -152,15 +153,8 @@ def _assignment_problems(scenario: Scenario) -> list[str]:
     return found
 
 
-def _actions(scenario: Scenario):
-    """(field path, wave or programme) of every action of every policy."""
-    for name, policy in scenario.policies.items():
-        yield from ((f"policies.{name}.waves.{i}", w) for i, w in enumerate(policy.waves))
-        yield from ((f"policies.{name}.programmes.{j}", p) for j, p in enumerate(policy.programmes))
-
-
 def _references(scenario: Scenario):
-    for where, action in _actions(scenario):
+    for where, action in actions(scenario):
         if action.response is not None:
             yield f"{where}.response", action.response
         if action.audience.uplift is not None:
