@@ -55,13 +55,6 @@ def _decimals(values: Sequence[float], scale: tuple[float, str]) -> int:
     return 3
 
 
-def yuan(value: float, step: float | None = None) -> str:
-    """Yuan for reading: ¥1.2M, ¥35K, ¥120; `step` (tick spacing) sets the decimals needed."""
-    scale = _scale(abs(value))
-    decimals = _decimals([step], scale) if step else 1 if scale[1] == "M" else 0
-    return _short(value, scale, decimals, "¥")
-
-
 def share(x: float) -> str:
     """A share as a percentage, with two significant digits under 1 % (0.049 %, never 0.0 %)."""
     if not np.isfinite(x):

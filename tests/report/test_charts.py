@@ -48,7 +48,9 @@ def test_without_a_cjk_font_labels_are_english_and_quiet(monkeypatch):
     (350, 50, "¥350"), (-1_200, None, "−¥1K"), (2_500_000, None, "¥2.5M"),
 ])
 def test_yuan_ticks_have_the_decimals_the_spacing_needs(value, step, text):
-    assert charts.yuan(value, step) == text
+    """A tick `step` below `value` sets its decimals; a value alone (no axis) reads as ¥1K, ¥2.5M."""
+    shown = charts.YUAN.format_ticks([value - step, value])[-1] if step else charts.YUAN(value)
+    assert shown == text
 
 
 @pytest.mark.parametrize("formatter, ticks, labels", [
