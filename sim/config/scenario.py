@@ -355,6 +355,12 @@ class Scenario(_Model):
         """The ad channels as policy `policy` runs them (its overrides applied), by name."""
         return resolve(self.acquisition, self.policies[policy].acquisition, f"policies.{policy}.acquisition")
 
+    def actions(self):
+        """(field path, wave or programme) of every action of every policy."""
+        for name, policy in self.policies.items():
+            yield from ((f"policies.{name}.waves.{i}", w) for i, w in enumerate(policy.waves))
+            yield from ((f"policies.{name}.programmes.{j}", p) for j, p in enumerate(policy.programmes))
+
     def margin_by_category(self) -> list[float]:
         """Gross margin of each category, in category order."""
         return [

@@ -11,20 +11,13 @@ from sim.config.scenario import Scenario
 from sim.marketing.response import response_problems
 
 
-def actions(scenario: Scenario):
-    """(field path, wave or programme) of every action of every policy."""
-    for name, policy in scenario.policies.items():
-        yield from ((f"policies.{name}.waves.{i}", w) for i, w in enumerate(policy.waves))
-        yield from ((f"policies.{name}.programmes.{j}", p) for j, p in enumerate(policy.programmes))
-
-
 def learned_problems(scenario: Scenario) -> list[str]:
     """`sim.marketing.learned.problems`, loading the fitted-response code (the uplift models,
     the customer draw) only for a scenario that names a customer table, a learned response
     or an uplift or assignment audience."""
     if scenario.population.features is None and all(
             a.response is None and a.audience.uplift is None and a.audience.assignment is None
-            for _, a in actions(scenario)):
+            for _, a in scenario.actions()):
         return []
     from sim.marketing import learned
 

@@ -31,7 +31,6 @@ from sim import streams
 from sim.config.learned import AssignmentAudience, LearnedResponse, UpliftAudience
 from sim.config.scenario import Scenario
 from sim.errors import DataError
-from sim.marketing.checks import actions
 from sim.model.customers import Customers
 from sim.uplift.fit import ResponseModel
 from sim.uplift.model_file import load_response, read_description
@@ -129,7 +128,7 @@ def problems(scenario: Scenario) -> list[str]:
 
 def _assignment_problems(scenario: Scenario) -> list[str]:
     found = []
-    for where, action in actions(scenario):
+    for where, action in scenario.actions():
         spec = action.audience.assignment
         if spec is None:
             continue
@@ -154,7 +153,7 @@ def _assignment_problems(scenario: Scenario) -> list[str]:
 
 
 def _references(scenario: Scenario):
-    for where, action in actions(scenario):
+    for where, action in scenario.actions():
         if action.response is not None:
             yield f"{where}.response", action.response
         if action.audience.uplift is not None:
