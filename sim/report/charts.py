@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import Formatter, MaxNLocator, MultipleLocator, PercentFormatter
+from matplotlib.ticker import Formatter, MaxNLocator, MultipleLocator, NullFormatter
 
 from sim.report.fonts import chart_style, label
 
@@ -68,13 +68,20 @@ def share(x: float) -> str:
 
 class ShortFormatter(Formatter):
     """Tick labels on one scale for the whole axis, the largest tick's (¥0.5K ... ¥3.0K, not
-    ¥500 beside ¥1.0K), with the decimals that write every tick exactly; zero is plain."""
+    ¥500 beside ¥1.0K), with the decimals that write every tick exactly; zero is plain.
 
-    def __init__(self, prefix: str = "", from_k: float = 1e3):
-        self.prefix, self.from_k = prefix, from_k
+    `each=True` is for a log axis, whose ticks are decades apart: each tick on its own scale
+    (100, 1,000, 10K, 1M), never the largest's (0.000M).
+    """
+
+    def __init__(self, prefix: str = "", from_k: float = 1e3, each: bool = False):
+        self.prefix, self.from_k, self.each = prefix, from_k, each
 
     def format_ticks(self, values) -> list[str]:
         values = [float(v) for v in values]
+        return [self._ticks([v])[0] for v in values] if self.each else self._ticks(values)
+
+    def _ticks(self, values: list[float]) -> list[str]:
         if not values:
             return []
         scale = _scale(max(abs(v) for v in values), self.from_k)
@@ -86,10 +93,24 @@ class ShortFormatter(Formatter):
         return _short(x, scale, 1 if scale[1] == "M" else 0, self.prefix)
 
 
+class PercentTicks(Formatter):
+    """Shares as percentages with the fewest decimals that write every tick exactly
+    (0% 0.6% 1.2% 1.8%, not 0.00% 0.60% 1.20% 1.80%)."""
+
+    def format_ticks(self, values) -> list[str]:
+        percents = [100 * float(v) for v in values]
+        decimals = _decimals(percents, (1.0, ""))
+        return ["0%" if p == 0 else f"{p:.{decimals}f}%" for p in percents]
+
+    def __call__(self, x, pos=None) -> str:
+        return share(float(x))
+
+
 YUAN = ShortFormatter("¥")
 COUNT = ShortFormatter(from_k=1e4)
 """Counts stay whole (500, 1,000 ... 7,500) below ten thousand, then K or M."""
-PERCENT = PercentFormatter(1.0)
+LOG_COUNT = ShortFormatter(from_k=1e4, each=True)
+PERCENT = PercentTicks()
 
 
 def png(fig: Figure) -> bytes:
@@ -227,6 +248,8 @@ def _funnel_panel(ax, stages: pd.DataFrame, colors: dict[str, str]) -> None:
     if log:
         ax.set_xscale("log")
         ax.set_xlim(max(float(positive.min()) / 3, 0.5), top * 8)
+        ax.xaxis.set_major_formatter(LOG_COUNT)  # 1,000 and 10K like the other axes, not 10³
+        ax.xaxis.set_minor_formatter(NullFormatter())
     else:
         ax.set_xlim(0, top * 1.35 or 1.0)
         ax.xaxis.set_major_formatter(COUNT)

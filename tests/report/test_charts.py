@@ -61,9 +61,14 @@ def test_yuan_ticks_have_the_decimals_the_spacing_needs(value, step, text):
                                                                "3,500"]),
     (charts.COUNT, [0, 2500, 5000, 7500, 10_000], ["0", "2.5K", "5.0K", "7.5K", "10.0K"]),
     (charts.COUNT, [0, 1_000_000, 2_000_000], ["0", "1M", "2M"]),
+    (charts.LOG_COUNT, [10, 100, 1000, 10_000, 100_000, 1_000_000], ["10", "100", "1,000", "10K", "100K", "1M"]),
+    (charts.PERCENT, [0, 0.006, 0.012, 0.018], ["0%", "0.6%", "1.2%", "1.8%"]),
+    (charts.PERCENT, [0.06, 0.075, 0.09], ["6.0%", "7.5%", "9.0%"]),
+    (charts.PERCENT, [0.25, 0.5], ["25%", "50%"]),
 ])
 def test_an_axis_reads_on_one_scale_and_every_tick_is_exact(formatter, ticks, labels):
-    """No "2,500" beside "3K", no "¥500" beside "¥1.0K", and 7,500 is never rounded to 8K."""
+    """No "2,500" beside "3K", no "¥500" beside "¥1.0K", 7,500 is never rounded to 8K, a log
+    axis reads 10K (not 10⁴), and shares carry no idle zero (1.2%, not 1.20%)."""
     assert formatter.format_ticks(ticks) == labels
 
 
