@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from sim.report.charts import YUAN  # noqa: E402
+from sim.report.ticks import YUAN  # noqa: E402
 
 FAN_CHART, TORNADO, LOAD_CHART = "fan_chart.png", "tornado.png", "load_vs_capacity.png"
 SENSITIVITY_CHART = "sensitivity.png"

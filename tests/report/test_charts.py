@@ -1,4 +1,5 @@
-"""Chart rendering: Chinese labels drawn with a CJK font when one is installed, quiet without."""
+"""Chart rendering: Chinese labels drawn with a CJK font when one is installed, quiet without;
+axes that read on one scale."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from sim.report import charts, fonts
+from sim.report import charts, fonts, ticks
 
 
 def _render(text: str) -> np.ndarray:
@@ -49,22 +50,22 @@ def test_without_a_cjk_font_labels_are_english_and_quiet(monkeypatch):
 ])
 def test_yuan_ticks_have_the_decimals_the_spacing_needs(value, step, text):
     """A tick `step` below `value` sets its decimals; a value alone (no axis) reads as ¥1K, ¥2.5M."""
-    shown = charts.YUAN.format_ticks([value - step, value])[-1] if step else charts.YUAN(value)
+    shown = ticks.YUAN.format_ticks([value - step, value])[-1] if step else ticks.YUAN(value)
     assert shown == text
 
 
 @pytest.mark.parametrize("formatter, ticks, labels", [
-    (charts.YUAN, [0, 500, 1000, 1500, 2000], ["¥0", "¥0.5K", "¥1.0K", "¥1.5K", "¥2.0K"]),
-    (charts.YUAN, [500_000, 750_000, 1_000_000, 1_250_000], ["¥0.50M", "¥0.75M", "¥1.00M", "¥1.25M"]),
-    (charts.YUAN, [-20_000, 0, 20_000], ["−¥20K", "¥0", "¥20K"]),
-    (charts.COUNT, [500, 1000, 1500, 2000, 2500, 3000, 3500], ["500", "1,000", "1,500", "2,000", "2,500", "3,000",
+    (ticks.YUAN, [0, 500, 1000, 1500, 2000], ["¥0", "¥0.5K", "¥1.0K", "¥1.5K", "¥2.0K"]),
+    (ticks.YUAN, [500_000, 750_000, 1_000_000, 1_250_000], ["¥0.50M", "¥0.75M", "¥1.00M", "¥1.25M"]),
+    (ticks.YUAN, [-20_000, 0, 20_000], ["−¥20K", "¥0", "¥20K"]),
+    (ticks.COUNT, [500, 1000, 1500, 2000, 2500, 3000, 3500], ["500", "1,000", "1,500", "2,000", "2,500", "3,000",
                                                                "3,500"]),
-    (charts.COUNT, [0, 2500, 5000, 7500, 10_000], ["0", "2.5K", "5.0K", "7.5K", "10.0K"]),
-    (charts.COUNT, [0, 1_000_000, 2_000_000], ["0", "1M", "2M"]),
-    (charts.LOG_COUNT, [10, 100, 1000, 10_000, 100_000, 1_000_000], ["10", "100", "1,000", "10K", "100K", "1M"]),
-    (charts.PERCENT, [0, 0.006, 0.012, 0.018], ["0%", "0.6%", "1.2%", "1.8%"]),
-    (charts.PERCENT, [0.06, 0.075, 0.09], ["6.0%", "7.5%", "9.0%"]),
-    (charts.PERCENT, [0.25, 0.5], ["25%", "50%"]),
+    (ticks.COUNT, [0, 2500, 5000, 7500, 10_000], ["0", "2.5K", "5.0K", "7.5K", "10.0K"]),
+    (ticks.COUNT, [0, 1_000_000, 2_000_000], ["0", "1M", "2M"]),
+    (ticks.LOG_COUNT, [10, 100, 1000, 10_000, 100_000, 1_000_000], ["10", "100", "1,000", "10K", "100K", "1M"]),
+    (ticks.PERCENT, [0, 0.006, 0.012, 0.018], ["0%", "0.6%", "1.2%", "1.8%"]),
+    (ticks.PERCENT, [0.06, 0.075, 0.09], ["6.0%", "7.5%", "9.0%"]),
+    (ticks.PERCENT, [0.25, 0.5], ["25%", "50%"]),
 ])
 def test_an_axis_reads_on_one_scale_and_every_tick_is_exact(formatter, ticks, labels):
     """No "2,500" beside "3K", no "¥500" beside "¥1.0K", 7,500 is never rounded to 8K, a log
@@ -76,7 +77,7 @@ def test_an_axis_reads_on_one_scale_and_every_tick_is_exact(formatter, ticks, la
                                      (float("nan"), "n/a")])
 def test_a_small_share_keeps_two_significant_digits(x, text):
     """80 redemptions of 163,762 messages is 0.049 %, not 0.0 %."""
-    assert charts.share(x) == text
+    assert ticks.share(x) == text
 
 
 def _repurchase(actions: int) -> pd.DataFrame:
