@@ -86,6 +86,10 @@ def test_counts_print_without_spurious_decimals():
     assert fmt_value(587.8, "count", signed=True) == "+588" and fmt_value(30.7, "count", True) == "+30.7"
     assert fmt_value(0.0, "count", signed=True) == "0" and fmt_value(488_500, "count", True) == "+488.5k"
     assert fmt_value(587.8, "mean", signed=True) == "+587.80"  # money keeps its fen
+    # ... unless the numbers beside it (its interval) are in thousands: +655 with -3,369..+4,679
+    assert fmt_value(655.17, "mean", True, like=4679.4) == "+655" and fmt_value(-3369.2, "mean", True, False, 4679.4) == "-3,369"
+    assert fmt_value(30.7, "count", True, like=150.0) == "+31" and fmt_value(16.9, "count", True, like=34.5) == "+16.9"
+    assert fmt_value(0.5, "mean", True, like=float("nan")) == "+0.50"
     assert format_value(3.45, "opt_outs") == "3.5" and format_value(12.0, "orders", True) == "+12"
     assert format_value(2.5, "roms") == "2.5"
 

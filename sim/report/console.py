@@ -94,13 +94,13 @@ def fmt(value: float) -> str:
     return unsigned_zero(f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}")
 
 
-def fmt_count(value: float, signed: bool = False) -> str:
+def fmt_count(value: float, signed: bool = False, like: float = 0.0) -> str:
     """A count, or a mean of counts over replications: whole numbers and values from 100 up without
-    decimals (588, +12), others with one (77.8); NaN is '-'."""
+    decimals (588, +12), others with one (77.8); NaN is '-'. `like` as in `fmt_value`."""
     if value != value:
         return "-"
     sign = "+" if signed else ""
-    whole = abs(value) >= 100 or abs(value - round(value)) < 1e-9
+    whole = max(abs(value), like) >= 100 or abs(value - round(value)) < 1e-9
     return unsigned_zero(f"{value:{sign},.0f}" if whole else f"{value:{sign},.1f}")
 
 
@@ -122,19 +122,24 @@ def fmt_p(value: float) -> str:
     return f"{value:.4f}" if value >= 0.0001 else "<0.0001"
 
 
-def fmt_value(value: float, kind: str, signed: bool = False, unit: bool = True) -> str:
+def fmt_value(value: float, kind: str, signed: bool = False, unit: bool = True, like: float = 0.0) -> str:
     """An estimate: a proportion in % (points when signed), compact above 100,000 (5.44M), a count
-    as `fmt_count`, else money with fen below 1,000."""
+    as `fmt_count`, else money with fen below 1,000.
+
+    `like` is the largest magnitude among the numbers printed with this one (a difference and its
+    interval), so they share a precision: +655 beside -3,369..+4,679, not +655.17.
+    """
     if value != value:
         return "-"
+    like = like if like == like else 0.0
     sign = "+" if signed else ""
     if kind == "proportion":
         return unsigned_zero(f"{value * 100:{sign}.2f}") + ((" pt" if signed else " %") if unit else "")
     if abs(value) >= 100_000:  # compact, so the table fits a terminal: 5.44M, +488.5k
         return f"{value / 1e6:{sign}.2f}M" if abs(value) >= 1e6 else f"{value / 1e3:{sign}.1f}k"
     if kind == "count":
-        return fmt_count(value, signed)
-    return unsigned_zero(f"{value:{sign},.2f}" if abs(value) < 1000 else f"{value:{sign},.0f}")
+        return fmt_count(value, signed, like)
+    return unsigned_zero(f"{value:{sign},.2f}" if max(abs(value), like) < 1000 else f"{value:{sign},.0f}")
 
 
 def fmt_decision(text: str) -> str:
@@ -251,10 +256,11 @@ def print_comparison(out: Console, table, title: str, alpha: float, totals: bool
                 else r["kind"]
             adjusted = str(r.get("method", "")).startswith("CUPED")
             name = r["metric"] + ("*" if adjusted else "")
+            like = max(abs(r["difference"]), abs(r["ci_low"]), abs(r["ci_high"]))
             cells = [name if r["role"] == "primary" else f"{name} (guardrail)",
                      fmt_value(r["estimate_control"], k), fmt_value(r["estimate_arm"], k),
-                     fmt_value(r["difference"], k, signed=True),
-                     f"{fmt_value(r['ci_low'], k, True, False)}..{fmt_value(r['ci_high'], k, True, False)}"]
+                     fmt_value(r["difference"], k, signed=True, like=like),
+                     f"{fmt_value(r['ci_low'], k, True, False, like)}..{fmt_value(r['ci_high'], k, True, False, like)}"]
             if wide:
                 cells += ["-" if r["lift"] != r["lift"] else fmt_percent(r["lift"]), fmt_p(r["p_value"])]
             view.add_row(*cells, fmt_p(r["p_adjusted"]), fmt_decision(r["decision"]))
@@ -320,9 +326,10 @@ def print_monitor(out: Console, table, control: str, alpha: float) -> None:
         kind = "proportion" if "binomial" in last["method"] else "mean"
         verdict = (f"excludes 0 from look {first.iloc[0]['look']:g} on: the difference is real"
                    if len(first) else "still includes 0: keep the test running (or stop for futility)")
-        out.print(f"[bold]{name}[/] vs {control}, {m}: {fmt_value(last['estimate'], kind, signed=True)} "
-                  f"(always-valid {1 - alpha:.0%} interval {fmt_value(last['ci_low'], kind, True, False)}.."
-                  f"{fmt_value(last['ci_high'], kind, True, False)} after {len(rows)} looks, "
+        like = max(abs(last["estimate"]), abs(last["ci_low"]), abs(last["ci_high"]))
+        out.print(f"[bold]{name}[/] vs {control}, {m}: {fmt_value(last['estimate'], kind, True, like=like)} "
+                  f"(always-valid {1 - alpha:.0%} interval {fmt_value(last['ci_low'], kind, True, False, like)}.."
+                  f"{fmt_value(last['ci_high'], kind, True, False, like)} after {len(rows)} looks, "
                   f"{last['n_arm']:,} vs {last['n_control']:,} customers); {verdict}", soft_wrap=True)
 
 
