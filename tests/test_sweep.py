@@ -63,3 +63,22 @@ def test_cli_sweep_and_scenario_sweep_section(tmp_path):
     assert set(reps["traffic.daily_visitors"]) == {100, 300}
     bad = CliRunner().invoke(app, ["sweep", str(scenario), "--set", "traffic.conversion=2"])
     assert bad.exit_code == 2 and "traffic.conversion" in bad.output
+
+
+def test_the_sweep_table_shows_settings_as_given_and_names_list_entries():
+    """0.5 and 1 (not 0.5000 and 1.00); a list entry is headed intensity.0, not a bare 0."""
+    from rich.console import Console
+
+    from sim.report.console import print_sweep, short_names
+
+    assert short_names(["competition.intensity.0", "policies.a.holdout"]) == {
+        "competition.intensity.0": "intensity.0", "policies.a.holdout": "holdout"}
+    table = pd.DataFrame({"competition.intensity.0": [0.0, 0.5, 1.0], "population.size": [20000] * 3,
+                          "policy": ["p"] * 3, "mean": [1.5e6, 1.4e6, 1.3e6], "ci_low": [1.4e6] * 3,
+                          "ci_high": [1.6e6] * 3})
+    out = Console(width=80, record=True)
+    print_sweep(out, table, "sw")
+    text = out.export_text()
+    rows = [line.split("│")[1:3] for line in text.splitlines() if line.count("│") > 3]
+    assert [[cell.strip() for cell in row] for row in rows] == [["0", "20,000"], ["0.5", "20,000"], ["1", "20,000"]]
+    assert "intensity.0 = competition.intensity.0" in text

@@ -13,6 +13,7 @@ The studies' longer outputs (capacity, forecast, power, selection, calibration) 
 
 from __future__ import annotations
 
+import numbers
 from contextlib import contextmanager
 
 from rich.console import Console
@@ -174,21 +175,33 @@ def print_sweep(out: Console, table, title: str) -> None:
     short = short_names([str(c) for c in table.columns])
     for column in table.columns:
         view.add_column(short[str(column)], justify="right" if column not in ("policy",) else "left", no_wrap=True)
+    swept = [c not in ("policy", "mean", "ci_low", "ci_high") for c in table.columns]
     for _, row in table.iterrows():
-        view.add_row(*[fmt(v) if isinstance(v, float) else str(v) for v in row])
+        view.add_row(*[fmt_setting(v) if is_swept else fmt(v) if isinstance(v, float) else str(v)
+                       for v, is_swept in zip(row, swept)])
     out.print(view)
     legend = [f"{name} = {path}" for path, name in short.items() if name != path]
     if legend:
         out.print("; ".join(legend), style="dim", highlight=False)
 
 
+def fmt_setting(value) -> str:
+    """A swept setting as it was given: 0.5, 1, 20,000 (not 0.5000, 1.00); text and yes/no as is."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return str(value)
+    return f"{int(value):,}" if float(value).is_integer() else f"{float(value):.6g}"
+
+
 def short_names(columns: list[str]) -> dict[str, str]:
-    """Each dotted field path by its shortest distinct tail (coupon.discount, holdout), for labels."""
+    """Each dotted field path by its shortest distinct tail (coupon.discount, holdout, and
+    intensity.0 rather than a bare list index), for labels."""
     out = {}
     for c in columns:
         parts = c.split(".")
         for k in range(1, len(parts) + 1):
             tail = ".".join(parts[-k:])
+            if all(p.isdigit() for p in parts[-k:]) and k < len(parts):
+                continue
             if sum(o.split(".")[-k:] == parts[-k:] for o in columns if len(o.split(".")) >= k) == 1:
                 break
         out[c] = tail

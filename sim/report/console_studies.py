@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from sim.report.console import fmt, fmt_count, fmt_percent, is_count
+from sim.report.console import fmt, fmt_count, fmt_percent, fmt_setting, is_count
 from sim.vocabulary import metric
 
 
@@ -163,7 +163,7 @@ def print_forecast(out: Console, fc, folder) -> None:
         for column in ("input", "value", "GMV at -", "GMV at +", "change -", "change +"):
             tv.add_column(column, justify="left" if column == "input" else "right")
         for r in fc.tornado.itertuples():
-            tv.add_row(r.input, fmt(r.value), f"¥{r.gmv_low:,.0f}", f"¥{r.gmv_high:,.0f}",
+            tv.add_row(r.input, fmt_setting(r.value), f"¥{r.gmv_low:,.0f}", f"¥{r.gmv_high:,.0f}",
                        fmt_percent(r.change_low, 1), fmt_percent(r.change_high, 1))
         out.print(tv)
     if fc.backtest is not None:
