@@ -54,8 +54,8 @@ Control = _option(Optional[str], "--control", help="Control policy (default: one
 ExperimentControl = _option(Optional[str], "--control", help="Control policy (default: no_*/none/baseline/control).")
 ArmControl = _option(str, "--control", help="Label of the control arm in that column.")
 MonitorControl = _option(str, "--control", help="The control arm's label.")
-ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.")]
-RunFolderArg = Annotated[Path, typer.Argument(help="Run folder written by `sim run` (results/<scenario>-<time>).")]
+ScenarioFile = Annotated[Path, typer.Argument(help="Scenario YAML file.", metavar="SCENARIO")]
+RunFolderArg = Annotated[Path, typer.Argument(help="Run folder written by `sim run` (results/<scenario>-<time>).", metavar="RUN_FOLDER")]
 
 
 @app.callback()
@@ -107,7 +107,7 @@ def _with_sets(spec, sets: list[str]):
 
 @app.command()
 def run(
-    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML file (not needed with --resume)."),
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML file (not needed with --resume).", metavar="SCENARIO"),
     replications: Replications = None, seed: Seed = None, workers: Workers = None, scheduler: RunScheduler = None,
     resume: Optional[Path] = typer.Option(None, "--resume", help="Finish an interrupted run folder (*.incomplete)."),
     results: Results = Path("results"),
@@ -166,7 +166,7 @@ def validate(scenario: ScenarioFile) -> None:
 
 @app.command()
 def calibrate(
-    orders: Path = typer.Argument(..., help="Order export (CSV; utf-8 or GBK, detected)."),
+    orders: Path = typer.Argument(..., help="Order export (CSV; utf-8 or GBK, detected).", metavar="ORDERS"),
     customer: str = typer.Option(..., "--customer", help="Column with the customer (buyer) id."),
     date: str = typer.Option(..., "--date", help="Column with the order (payment) date or date-time."),
     amount: str = typer.Option(..., "--amount", help="Column with the order value."),
@@ -235,7 +235,7 @@ def plan(
 
 @app.command()
 def analyze(
-    export: Path = typer.Argument(..., help="Experiment export (CSV, one row per customer)."),
+    export: Path = typer.Argument(..., help="Experiment export (CSV, one row per customer).", metavar="EXPORT"),
     arm: str = typer.Option(..., "--arm", help="Column with each customer's arm."),
     control: ArmControl = ...,
     metric: list[str] = typer.Option(..., "--metric", help="Outcome column (repeat): 0/1 rate or money per customer."),
@@ -269,7 +269,7 @@ def analyze(
 
 @app.command()
 def monitor(
-    export: Path = typer.Argument(..., help="Experiment export so far: one row per customer seen (CSV)."),
+    export: Path = typer.Argument(..., help="Experiment export so far: one row per customer seen (CSV).", metavar="EXPORT"),
     arm: str = typer.Option(..., "--arm", help="Column with the arm label."),
     control: MonitorControl = ...,
     metric: list[str] = typer.Option(..., "--metric", help="Outcome column (repeatable)."),

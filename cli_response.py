@@ -50,7 +50,7 @@ Force = _option(bool, "--force", help="Replace an earlier output of this command
 
 @response_app.command("fit")
 def response_fit(
-    export: Path = typer.Argument(..., help="Campaign test export (CSV, one row per customer)."),
+    export: Path = typer.Argument(..., help="Campaign test export (CSV, one row per customer).", metavar="EXPORT"),
     arm: str = typer.Option(..., "--arm", help="Column with each customer's arm."),
     control: ArmControl = ...,
     outcome: list[str] = typer.Option(..., "--outcome", help="Outcome column (repeat): 0/1 rate or money."),
@@ -80,8 +80,8 @@ def response_fit(
 
 @response_app.command("predict")
 def response_predict(
-    model_dir: Path = typer.Argument(..., help="Folder written by sim response fit."),
-    customers: Path = typer.Argument(..., help="Customer table (CSV) with the model's feature columns."),
+    model_dir: Path = typer.Argument(..., help="Folder written by sim response fit.", metavar="DIR"),
+    customers: Path = typer.Argument(..., help="Customer table (CSV) with the model's feature columns.", metavar="CUSTOMERS"),
     id_column: IdColumn = None,
     out_file: Path = typer.Option(..., "--out", help="CSV to write: id, arm, outcome, baseline, uplift, "
                                                      "uplift_low, uplift_high."),
@@ -98,8 +98,8 @@ def response_predict(
 
 @app.command()
 def target(
-    model_dir: Path = typer.Argument(..., help="Folder written by sim response fit."),
-    customers: Path = typer.Argument(..., help="Customer table (CSV) with the model's feature columns."),
+    model_dir: Path = typer.Argument(..., help="Folder written by sim response fit.", metavar="DIR"),
+    customers: Path = typer.Argument(..., help="Customer table (CSV) with the model's feature columns.", metavar="CUSTOMERS"),
     cost: list[str] = typer.Option(..., "--cost", help="ARM=YUAN (repeat): cost of contacting one customer."),
     value: str = typer.Option(..., "--value", help="Outcome whose uplift earns money (e.g. spend)."),
     margin: float = typer.Option(1.0, "--margin", help="Share of a money outcome kept as profit, or yuan per "
@@ -121,7 +121,7 @@ def target(
 
 @app.command()
 def example(
-    name: str = typer.Argument(..., help="Which example: hillstrom."),
+    name: str = typer.Argument(..., help="Which example: hillstrom.", metavar="NAME"),
     out_dir: Path = typer.Option(..., "--out", help="Folder to write the example's files to."),
     force: Force = False,
 ) -> None:

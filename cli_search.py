@@ -24,7 +24,7 @@ SearchResults = _option(Path, "--results", help="Folder that receives the study'
 
 @app.command()
 def sensitivity(
-    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML file (not needed with --resume)."),
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML file (not needed with --resume).", metavar="SCENARIO"),
     policy: SearchPolicy = None, param: SearchParam = [], metric: SearchMetric = None,
     method: Optional[str] = typer.Option(None, "--method", help="morris (elementary effects: cheap screening) or "
                                          "sobol (shares of variance, with interactions; more points)."),
@@ -64,7 +64,7 @@ def sensitivity(
 
 @app.command()
 def optimize(
-    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML file (not needed with --resume)."),
+    scenario: Optional[Path] = typer.Argument(None, help="Scenario YAML file (not needed with --resume).", metavar="SCENARIO"),
     policy: SearchPolicy = None,
     param: list[str] = typer.Option([], "--param", help="PATH=LO:HI[:int] (repeat): a numeric field of the "
                                                         "scenario and its range; int for whole numbers."),

@@ -61,6 +61,15 @@ def test_help_explains_every_option():
         assert option in result.output
 
 
+def test_usage_names_arguments_as_the_readme_does():
+    """`sim capacity SCENARIO`, `sim target DIR CUSTOMERS` ..., whatever typer's own naming."""
+    for command, names in ((["capacity"], ["SCENARIO"]), (["run"], ["SCENARIO"]), (["report"], ["RUN_FOLDER"]),
+                           (["target"], ["DIR", "CUSTOMERS"]), (["calibrate"], ["ORDERS"]),
+                           (["analyze"], ["EXPORT"]), (["response", "fit"], ["EXPORT"])):
+        usage = runner.invoke(app, [*command, "--help"]).output.splitlines()[0]
+        assert [word.strip("{}[]") for word in usage.split()[3 + len(command):]] == names, usage
+
+
 def test_a_value_that_rounds_to_zero_has_no_sign():
     from sim.report.console import fmt, fmt_percent, fmt_value
     from sim.report.decisions import format_value
