@@ -114,19 +114,23 @@ def _day_levels(rates: np.ndarray, agents: np.ndarray, config: Service,
 
 
 def _note(row, config: Service) -> str:
-    """Why the simulated answer differs from Erlang C (whether the day falls short is noted
-    beside the achieved level, by `sim.studies.capacity`)."""
-    notes = []
-    diff = row.sim_agents - row.erlang_agents
-    if diff < 0:
-        why = "leavers shorten the queue" if config.patience_minutes else "sampling noise"
-        notes.append(f"{diff} vs Erlang C: {why}")
-    elif diff > 0:
-        notes.append(f"+{diff} vs Erlang C: " + ("variable handle times" if config.handle_time.distribution
-                                                 == "lognormal" else "sampling noise"))
+    """Why the simulated answer differs from Erlang C, and the chat places it gives (whether the
+    day falls short is noted beside the achieved level, by `sim.studies.capacity`)."""
+    notes = [erlang_note(row, config)] if row.sim_agents != row.erlang_agents else []
     if config.chats_per_agent > 1 and row.erlang_agents:
         notes.append(f"{row.capacity_chats} places ({config.chats_per_agent} per agent)")
     return "; ".join(notes)
+
+
+def erlang_note(row, config: Service) -> str:
+    """Why a row's simulated agents (`sim_agents`) differ from Erlang C's (`erlang_agents`), or ''."""
+    diff = row.sim_agents - row.erlang_agents
+    if diff < 0:
+        return f"{diff} vs Erlang C: " + ("leavers shorten the queue" if config.patience_minutes else "sampling noise")
+    if diff > 0:
+        return f"+{diff} vs Erlang C: " + ("variable handle times" if config.handle_time.distribution == "lognormal"
+                                           else "sampling noise")
+    return ""
 
 
 @dataclass(frozen=True)

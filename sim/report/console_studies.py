@@ -60,16 +60,17 @@ def _num(value: float, spec: str) -> str:
 def print_capacity(out: Console, plan, folder) -> None:
     """`sim capacity`: chat agents by hour, the agents' and the warehouse's notes, the folder written."""
     h, a, s = plan.hourly, plan.achieved, plan.staff
+    per_agent = int(h["chats_per_agent"].iloc[0]) if len(h) else 1
     view = Table(title=f"{plan.scenario} - chat agents by hour of day 0 (policy {plan.policy}, mean of "
                        f"{plan.replications} simulated days; target {plan.service_level:.0%} within "
-                       f"{plan.answer_within_seconds:g} s)", title_justify="left", box=None,
-                 padding=(0, 1, 0, 0), header_style="bold underline")
-    for column in ("hour", "chats", "P90", "Erlang C", "simulated", "achieved"):
+                       f"{plan.answer_within_seconds:g} s; {per_agent} chats per agent)", title_justify="left",
+                 box=None, padding=(0, 1, 0, 0), header_style="bold underline")
+    for column in ("hour", "chats", "P90", "Erlang C", "steady", "planned", "achieved"):
         view.add_column(column, justify="right")
     view.add_column("note", overflow="fold")
     for r in h.itertuples():
         view.add_row(f"{r.hour:02d}", f"{r.arrivals:,.0f}", f"{r.arrivals_p90:,.0f}", str(r.erlang_agents),
-                     str(r.sim_agents), "-" if r.achieved_service_level != r.achieved_service_level
+                     str(r.sim_agents), str(r.agents), "-" if r.achieved_service_level != r.achieved_service_level
                      else f"{r.achieved_service_level:.0%}", r.note)
     out.print(view)
     out.print(f"Agents: {plan.agent_hours:,} agent-hours ({plan.erlang_agent_hours:,} by Erlang C), "
@@ -78,9 +79,12 @@ def print_capacity(out: Console, plan, folder) -> None:
               f"{a['mean_wait_s']:.0f} s; {a['service_sales_share']:.0%} of paid sales through service, "
               f"{a['sales_lost_to_waiting']:,.0f} yuan lost to waiting.", highlight=False)
     out.print("Erlang C assumes one chat per agent slot, exponential handling, customers who never leave and "
-              "a steady rate; the simulated count pools several chats per agent, lets impatient customers "
-              "leave, draws handle times as configured, and 'achieved' replays the real day, where arrivals "
-              "burst above the hour's mean and queues carry over between hours.", highlight=False)
+              "a steady rate; 'steady' is simulated at the hour's mean rate, pooling several chats per agent, "
+              "letting impatient customers leave and drawing handle times as configured. 'planned' adds an "
+              "agent to each hour short of the target when the simulated days are replayed (arrivals burst "
+              "above the hour's mean, queues carry over between hours), round after round until none is "
+              f"({plan.replays} round{'' if plan.replays == 1 else 's'} here); 'achieved' is the last replay.",
+              highlight=False)
     staffed = int((h["staff"] > 0).sum())
     out.print(f"Warehouse: {s.staff} pick/pack staff on each of {staffed} staffed hours a day "
               f"({h['pack_capacity'].max():,.0f} orders/h), {s.staff_hours:,.0f} staff-hours over the "

@@ -122,7 +122,7 @@ def sensitivity_chart(table: pd.DataFrame, path: str | Path, metric: str, title:
 
 
 def plot_load_vs_capacity(table: pd.DataFrame, path: str | Path) -> Path:
-    """Save a step chart of offered load vs chat places by hour from a `plan_agents` table."""
+    """Save a step chart of offered load vs chat places by hour from capacity.csv (or a `plan_agents` table)."""
     fig, ax = plt.subplots(figsize=(9, 4))
     hours = list(table["hour"]) + [table["hour"].iloc[-1] + 1]  # close the last hour's step
 
@@ -130,7 +130,7 @@ def plot_load_vs_capacity(table: pd.DataFrame, path: str | Path) -> Path:
         ax.step(hours, list(values) + [values.iloc[-1]], where="post", **style)
 
     step(table["offered_load"], label="offered load (erlangs)")
-    step(table["capacity_chats"], label="chat places, simulated plan")
+    step(table["capacity_chats"], label="chat places, planned")
     if "erlang_agents" in table and "chats_per_agent" in table:
         step(table["erlang_agents"] * table["chats_per_agent"], linestyle="--",
              label="chat places, Erlang C")

@@ -6,7 +6,10 @@
    quantile, because the search and the day run already draw Poisson arrivals around the rate;
    the replications' 90th percentile is reported beside it to show the spread between days;
 2. simulates the same days again with the planned agents (service quality changes how many
-   chats buy, so the warehouse load depends on it) and reports the service level achieved;
+   chats buy, so the warehouse load depends on it). An hour whose chats, pooled over the
+   replications, fall short of the target there (arrivals burst above the hour's mean, queues
+   carry over from the hour before) gets one more agent and the days are replayed, up to
+   `REPLAYS` times, so the service level reported is the one the final schedule achieved;
 3. sizes warehouse staff with `plan_staff` on each replication's paid orders and keeps the
    largest, so the shipping promise is kept on every simulated day.
 Operations are simulated whether or not the scenario enables them.
@@ -27,7 +30,7 @@ from sim.model.calendar import Calendar
 from sim.errors import SimError
 from sim.model.measures import order_table
 from sim.model.orders import OrderTable
-from sim.operations.capacity import StaffPlan, plan_agents, plan_staff
+from sim.operations.capacity import StaffPlan, erlang_note, plan_agents, plan_staff
 from sim.config.operations import Operations, hourly
 from sim.operations.orders import PAID, SHIPPED
 from sim.operations.play import run_event_day, with_policy
@@ -40,6 +43,8 @@ from sim.config.scenario import Scenario
 CAPACITY_FILE = "capacity.csv"
 CHART_FILE = "load_vs_capacity.png"
 _UNIT_SECONDS = {"s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+REPLAYS = 8
+"""Top-ups of the schedule at most, each followed by a replay of the simulated days."""
 _SUMMARY = ("service_level", "abandonment_rate", "mean_wait_s", "service_sales_share",
             "sales_lost_to_waiting", "orders_placed", "paid_orders", "paid_gmv")
 
@@ -66,7 +71,8 @@ class CapacityPlan:
     """Agents and staff for the event day, and what the plan achieves in simulation.
 
     `hourly` (one row per hour 0-23 of day 0): arrivals (mean chats), arrivals_p90,
-    offered_load (erlangs), erlang_agents, sim_agents, chats_per_agent, capacity_chats,
+    offered_load (erlangs), erlang_agents, sim_agents (stationary search), agents (the plan:
+    sim_agents plus those added after replaying the day), chats_per_agent, capacity_chats,
     erlang_service_level, sim_service_level (stationary hour), day_service_level (chat-only
     day run), achieved_service_level (full operations run with the planned agents, pooled over
     replications), cost (agents, yuan), paid_orders (mean), staff, pack_capacity (orders/h),
@@ -82,10 +88,12 @@ class CapacityPlan:
     hourly: pd.DataFrame
     staff: StaffPlan
     achieved: dict[str, float]
+    replays: int = 0
+    """Rounds of agents added after replaying the days (at most REPLAYS)."""
 
     @property
     def agent_hours(self) -> int:
-        return int(self.hourly["sim_agents"].sum())
+        return int(self.hourly["agents"].sum())
 
     @property
     def erlang_agent_hours(self) -> int:
@@ -144,13 +152,28 @@ def plan_capacity(scenario: Scenario, service_level: float = 0.8, answer_within_
     table = plan_agents(arrivals.mean(axis=0), config.service, streams.generator(seed, 0, streams.OPERATIONS, 1),
                         on_hour=lambda h: step())
     table.insert(2, "arrivals_p90", np.quantile(arrivals, 0.9, axis=0))
-    schedule = [float(a) for a in table["sim_agents"]]
-    planned = config.model_copy(update={"service": config.service.model_copy(update={"agents": schedule})})
-    second = [step(run_event_day(o, planned, seed, rep)) for rep, o in enumerate(orders)]
+    agents = table["sim_agents"].to_numpy(int)
+    for replay in range(REPLAYS + 1):
+        planned = config.model_copy(update={"service": config.service.model_copy(
+            update={"agents": [float(a) for a in agents]})})
+        second = [step(run_event_day(o, planned, seed, rep)) for rep, o in enumerate(orders)]
+        short = _achieved(second) < service_level
+        if not short.any() or replay == REPLAYS:
+            break
+        agents = agents + short
+        total += replications
     staff = _plan_staff(second, planned)
     return CapacityPlan(scenario.name, name, replications, service_level, answer_within_seconds,
-                        planned.warehouse.promise_hours, _with_results(table, second, staff, planned),
-                        staff, {k: float(np.nanmean([r.metrics()[k] for r in second])) for k in _SUMMARY})
+                        planned.warehouse.promise_hours, _with_results(table, agents, second, staff, planned),
+                        staff, {k: float(np.nanmean([r.metrics()[k] for r in second])) for k in _SUMMARY}, replay)
+
+
+def _achieved(results: list[OperationsResult]) -> np.ndarray:
+    """Share of each day-0 hour's chats answered within the target, pooled over replications
+    (NaN for an hour without chats)."""
+    arrived = sum(_day0(r, "chat_arrivals") for r in results)
+    within = sum(_day0(r, "answered_within_target") for r in results)
+    return np.where(arrived > 0, within / np.maximum(arrived, 1), np.nan)
 
 
 def _checked(scenario: Scenario, level: float, within: float, ship: float | None, replications: int,
@@ -204,14 +227,17 @@ def _plan_staff(results: list[OperationsResult], config: Operations) -> StaffPla
     return max(plans, key=lambda p: p.staff)
 
 
-def _with_results(table: pd.DataFrame, results: list[OperationsResult], staff: StaffPlan,
+def _with_results(table: pd.DataFrame, agents: np.ndarray, results: list[OperationsResult], staff: StaffPlan,
                   config: Operations) -> pd.DataFrame:
-    """Add what the full run with the planned agents achieved, and the warehouse plan by hour."""
-    arrived = sum(_day0(r, "chat_arrivals") for r in results)
-    within = sum(_day0(r, "answered_within_target") for r in results)
-    out = table.copy()
-    note = out.pop("note")
-    out["achieved_service_level"] = np.where(arrived > 0, within / np.maximum(arrived, 1), np.nan)
+    """Add the planned agents, what the full run with them achieved, and the warehouse plan by hour."""
+    out = table.drop(columns="note")
+    added = agents - out["sim_agents"].to_numpy(int)
+    out.insert(out.columns.get_loc("sim_agents") + 1, "agents", agents)
+    out["capacity_chats"] = agents * out["chats_per_agent"]
+    out["cost"] = agents * config.service.agent_hour_cost
+    note = [erlang_note(r, config.service) for r in out.itertuples()]
+    note = [n + ("; " if n else "") + f"+{a} on replay" if a else n for n, a in zip(note, added)]
+    out["achieved_service_level"] = _achieved(results)
     out["paid_orders"] = np.mean([_day0(r, "paid") for r in results], axis=0)
     staffed = hourly(config.warehouse.staff, np.arange(24)) > 0
     out["staff"] = np.where(staffed, staff.staff, 0)

@@ -1,5 +1,7 @@
 """Operations wired into replications, and `sim capacity` end to end."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -119,6 +121,10 @@ def test_capacity_command_writes_table_and_chart(tmp_path):
     assert (table["sim_agents"] >= 1).any()
     below = table["achieved_service_level"] < 0.8  # a note says so exactly where the shown level is short
     np.testing.assert_array_equal(table["note"].fillna("").str.contains("below target"), below)
+    # the plan is the steady search topped up where the replayed days fell short; its cost and places follow it
+    assert (table["agents"] >= table["sim_agents"]).all()
+    np.testing.assert_array_equal(table["note"].fillna("").str.contains("on replay"), table["agents"] > table["sim_agents"])
+    np.testing.assert_array_equal(table["capacity_chats"], table["agents"] * table["chats_per_agent"])
     long = [line for line in res.output.splitlines() if len(line) > 80 and not line.startswith("Wrote ")]
     assert not long  # 80 columns, but for the folder written (a path is not split)
     assert (out / "load_vs_capacity.png").stat().st_size > 1000
@@ -133,3 +139,26 @@ def test_capacity_bad_duration_exits_2_without_writing(tmp_path):
     assert res.exit_code == 2
     assert "not a duration" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "cap").exists()
+
+
+def test_the_capacity_plan_meets_its_target_on_the_days_it_replays():
+    """Hours short of the target when the simulated days are replayed get agents until none is;
+    the achieved levels and the summary are those of a fresh replay with the final schedule."""
+    from sim.config.loader import load_scenario
+    from sim.studies import capacity
+
+    scenario = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "double11_operations.yaml")
+    plan = capacity.plan_capacity(scenario, service_level=0.8, answer_within_seconds=20, replications=3)
+    h = plan.hourly
+    assert plan.replays < capacity.REPLAYS and (h["achieved_service_level"].dropna() >= 0.8).all()
+    assert plan.replays >= 1 and (h["agents"] > h["sim_agents"]).any()  # this day needs the top-up
+    assert plan.agent_hours == h["agents"].sum() and plan.agent_cost == pytest.approx(
+        h["agents"].sum() * scenario.operations.service.agent_hour_cost)
+    config = capacity._targets(scenario.operations, 0.8, 20.0, None)
+    config = with_policy(config, scenario.policies[plan.policy])
+    config = config.model_copy(update={"service": config.service.model_copy(
+        update={"agents": [float(a) for a in h["agents"]]})})
+    days = [capacity.run_event_day(capacity._event_orders(scenario, plan.policy, scenario.run.seed, rep), config,
+                                   scenario.run.seed, rep) for rep in range(3)]
+    np.testing.assert_allclose(capacity._achieved(days), h["achieved_service_level"])
+    assert np.mean([d.metrics()["service_level"] for d in days]) == pytest.approx(plan.achieved["service_level"])
