@@ -78,6 +78,12 @@ def print_capacity(out: Console, plan, folder) -> None:
               f"within {plan.answer_within_seconds:g} s, {a['abandonment_rate']:.1%} abandoned, mean wait "
               f"{a['mean_wait_s']:.0f} s; {a['service_sales_share']:.0%} of paid sales through service, "
               f"{a['sales_lost_to_waiting']:,.0f} yuan lost to waiting.", highlight=False)
+    if plan.fresh is not None:
+        f, short = plan.fresh, plan.fresh["short_hours"]
+        out.print(f"On {plan.replications} other simulated days, not used to plan: {f['service_level']:.1%} "
+                  f"answered within {plan.answer_within_seconds:g} s, {f['abandonment_rate']:.1%} abandoned, mean "
+                  f"wait {f['mean_wait_s']:.0f} s; {short} hour{'' if short == 1 else 's'} below target.",
+                  highlight=False)
     out.print("Erlang C assumes one chat per agent slot, exponential handling, customers who never leave and "
               "a steady rate; 'steady' is simulated at the hour's mean rate, pooling several chats per agent, "
               "letting impatient customers leave and drawing handle times as configured. 'planned' adds an "

@@ -162,3 +162,5 @@ def test_the_capacity_plan_meets_its_target_on_the_days_it_replays():
                                    scenario.run.seed, rep) for rep in range(3)]
     np.testing.assert_allclose(capacity._achieved(days), h["achieved_service_level"])
     assert np.mean([d.metrics()["service_level"] for d in days]) == pytest.approx(plan.achieved["service_level"])
+    # other days, not used to plan: the whole day still meets the target, though some hours may not
+    assert plan.fresh["service_level"] >= 0.8 and 0 <= plan.fresh["short_hours"] <= 24
