@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from sim.report.console import fmt, fmt_count, fmt_percent, fmt_setting, is_count
+from sim.report.console import fmt, fmt_count, fmt_percent, fmt_setting, fmt_value, is_count
 from sim.vocabulary import metric
 
 
@@ -199,8 +199,19 @@ def print_power(out: Console, summary, title: str, metric: str, alpha: float) ->
         table.add_column(column, justify="right")
     for _, r in summary.iterrows():
         table.add_row(f"{r.holdout:.0%}", f"{r.n_held_out:,.0f}", f"{r.power:.0%}",
-                      f"{r.power_ci_low:.0%}..{r.power_ci_high:.0%}", fmt(r.mean_difference), fmt(r.analytic_power))
+                      f"{r.power_ci_low:.0%}..{r.power_ci_high:.0%}", _effect(r.mean_difference, metric),
+                      "-" if r.analytic_power != r.analytic_power else f"{r.analytic_power:.0%}")
     out.print(table)
+    unit = {"repurchased": "points of the share who bought", "orders": "orders per customer"}
+    out.print(f"mean effect: policy minus holdout, in {unit.get(metric, 'yuan per customer')}; analytic power: "
+              "a two-proportion z-test at the simulated rates and group sizes (rates only).", style="dim")
+
+
+def _effect(value: float, metric: str) -> str:
+    """A per-customer difference: points for the bought-or-not share, else signed with its precision."""
+    if metric == "repurchased":
+        return fmt_value(value, "proportion", signed=True)
+    return "-" if value != value else ("+" if value > 0 else "") + fmt(value)
 
 
 def print_selection(out: Console, result, names: list[str], metric: str) -> None:
