@@ -255,7 +255,7 @@ def print_comparison(out: Console, table, title: str, alpha: float, totals: bool
     count metrics print as counts.
     """
     wide = out.width >= WIDE
-    out.print(title, highlight=False, soft_wrap=True)
+    out.print(title, highlight=False)
     for arm, rows in table.groupby("arm", sort=False):
         view = Table(title=f"[bold]{arm}[/] vs {rows['control'].iloc[0]}", title_justify="left",
                      box=None, padding=(0, 1, 0, 0), header_style="bold underline")
@@ -306,7 +306,7 @@ def print_srm(out: Console, result) -> None:
     verdict = ("[bold red]MISMATCH: the split is not what was planned; find the cause before trusting "
                "the comparison[/]" if result.srm.mismatch else "no mismatch")
     out.print(f"Sample ratio: {counts}; chi-square {result.srm.statistic:.2f}, "
-              f"p = {fmt_p(result.srm.p_value)}: {verdict}", soft_wrap=True)
+              f"p = {fmt_p(result.srm.p_value)}: {verdict}")
 
 
 def print_experiment(out: Console, result, scenario, adjust: str, alpha: float, path=None) -> None:
@@ -343,7 +343,7 @@ def print_monitor(out: Console, table, control: str, alpha: float) -> None:
         out.print(f"[bold]{name}[/] vs {control}, {m}: {fmt_value(last['estimate'], kind, True, like=like)} "
                   f"(always-valid {1 - alpha:.0%} interval {fmt_value(last['ci_low'], kind, True, False, like)}.."
                   f"{fmt_value(last['ci_high'], kind, True, False, like)} after {len(rows)} looks, "
-                  f"{last['n_arm']:,} vs {last['n_control']:,} customers); {verdict}", soft_wrap=True)
+                  f"{last['n_arm']:,} vs {last['n_control']:,} customers); {verdict}")
 
 
 def print_plan(out: Console, p) -> None:

@@ -218,8 +218,7 @@ def print_selection(out: Console, result, names: list[str], metric: str) -> None
     """`sim select`: the chosen policy and its guarantee, replications and mean per policy, the total."""
     out.print(f"Best policy on {metric}: [bold]{names[result.best]}[/] "
               f"(probability of correct selection >= {1 - result.alpha:.0%} when it leads by {result.delta:,g} or more"
-              f"{'; stopped at the cap, so the guarantee does not hold' if result.stopped_at_max else ''}).",
-              soft_wrap=True)
+              f"{'; stopped at the cap, so the guarantee does not hold' if result.stopped_at_max else ''}).")
     table = Table(title_justify="left")
     for column in ("policy", "replications", f"mean {metric}", "eliminated after"):
         table.add_column(column, justify="right" if column != "policy" else "left")
