@@ -16,10 +16,11 @@ def _money(value) -> str:
 
 
 def coupon_text(c: dict | None) -> str:
-    """'coupon ¥299−30, valid D0..D+1, budget ¥200,000'."""
+    """'coupon ¥299−30, valid D0..D+1, budget ¥200,000'; a tiered one 'coupon ¥199−20 / ¥299−40 / ...'."""
     if not c:
         return ""
-    parts = [f"coupon {_money(c.get('threshold', 0))}−{float(c.get('discount', 0)):g}"]
+    tiers = c.get("tiers") or [(c.get("threshold", 0), c.get("discount", 0))]
+    parts = ["coupon " + " / ".join(f"{_money(threshold)}−{float(discount):g}" for threshold, discount in tiers)]
     if c.get("valid_days"):
         first, last = c["valid_days"]
         parts.append(f"valid {day_label(first)}..{day_label(last)}")

@@ -161,3 +161,13 @@ def test_a_folder_that_is_not_a_run_is_a_user_error(tmp_path, make):
     with pytest.raises(NotARunFolder) as info:
         write_report(make(tmp_path))
     assert isinstance(info.value, sim.SimError)
+
+
+def test_the_policy_brief_names_every_tier_of_a_coupon():
+    """A tiered coupon reads ¥199−20 / ¥299−40 / ¥399−60, not its first tier alone."""
+    from sim.report.scenario_brief import coupon_text
+
+    tiered = {"threshold": 199.0, "discount": 20.0, "tiers": [[199.0, 20.0], [299.0, 40.0], [399.0, 60.0]],
+              "valid_days": [0, 1], "budget": 150000.0}
+    assert coupon_text(tiered) == "coupon ¥199−20 / ¥299−40 / ¥399−60, valid D0..D+1, budget ¥150,000"
+    assert coupon_text({"threshold": 299.0, "discount": 30.0, "tiers": None}) == "coupon ¥299−30"
