@@ -79,12 +79,50 @@ def programme_text(p: dict) -> str:
     return " · ".join(parts)
 
 
+def referral_text(r: dict) -> str:
+    """'D-7 10:00 referral by sms · everyone reachable · 6% share, 3 friends each; reward ¥10 / ¥15 ...'."""
+    when = f"{day_label(int(r.get('day', 0)))} {int(r.get('hour', 10)):02d}:00"
+    reward = r.get("reward") or {}
+    offer = (f"{float(r.get('share_rate', 0)):.0%} share, {float(r.get('invitees_per_share', 0)):g} friends each; "
+             f"reward {_money(reward.get('inviter', 0))} inviter / {_money(reward.get('invitee', 0))} invitee, "
+             f"paid on {'the share' if r.get('pay_on') == 'share' else 'the first order'}")
+    if r.get("red_packet"):
+        packet = r["red_packet"]
+        offer += f"; red packet {_money(packet.get('per_friend', 0))} a friend, up to {_money(packet.get('cap', 0))}"
+    if r.get("budget") is not None:
+        offer += f", budget {_money(r['budget'])}"
+    parts = [f"{when} {r.get('name') or 'referral'} by {r.get('channel') or 'sms'}", audience_text(r.get("audience")),
+             offer]
+    return " · ".join(parts)
+
+
+def acquisition_text(channels: dict) -> str:
+    """'ads: search ¥4,000 a day' (a policy's changes to the ad channels)."""
+    parts = []
+    for name, change in channels.items():
+        change = change or {}
+        said = [f"{_money(change['daily_spend'])} a day" if change.get("daily_spend") is not None else ""]
+        said += [f"{k.replace('_', ' ')} {v}" for k, v in change.items() if k != "daily_spend" and v is not None]
+        parts.append(f"{name} " + ", ".join(x for x in said if x) if any(said) else name)
+    return "ads: " + "; ".join(parts)
+
+
 def policy_rows(policies: dict, control: str) -> list[list[str]]:
     rows = []
     for name, spec in policies.items():
         spec = spec or {}
         actions = [wave_text(w) for w in spec.get("waves") or []]
         actions += [programme_text(p) for p in spec.get("programmes") or []]
+        if spec.get("referral"):
+            actions.append(referral_text(spec["referral"]))
+        if spec.get("acquisition"):
+            actions.append(acquisition_text(spec["acquisition"]))
+        for b in spec.get("bundles") or []:
+            actions.append(f"bundle: {float(b.get('take_rate', 0)):.0%} of orders add "
+                           f"{float(b.get('value_uplift', 0)):.0%} of their value"
+                           + (f" at {float(b['margin']):.0%} margin" if b.get("margin") is not None else ""))
+        if spec.get("payment_reminders") is not None:
+            actions.append("payment reminders " + ("on" if spec["payment_reminders"] else "off"))
         if spec.get("discount_profit_items"):
             actions.append("event discount extended to profit items")
         role = " (control)" if name == control else ""

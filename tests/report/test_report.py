@@ -171,3 +171,23 @@ def test_the_policy_brief_names_every_tier_of_a_coupon():
               "valid_days": [0, 1], "budget": 150000.0}
     assert coupon_text(tiered) == "coupon ¥199−20 / ¥299−40 / ¥399−60, valid D0..D+1, budget ¥150,000"
     assert coupon_text({"threshold": 299.0, "discount": 30.0, "tiers": None}) == "coupon ¥299−30"
+
+
+def test_the_policy_brief_names_ads_referrals_bundles_and_reminders():
+    """A policy that only buys ads or runs a referral is not 'no marketing'."""
+    from sim.report.scenario_brief import policy_rows
+
+    policies = {
+        "none": {},
+        "search": {"acquisition": {"search": {"daily_spend": 4000.0, "max_visitors": None}}},
+        "friends": {"referral": {"day": -7, "hour": 10, "channel": "sms", "share_rate": 0.06, "invitees_per_share": 3,
+                                 "reward": {"inviter": 10.0, "invitee": 15.0}, "pay_on": "first_order",
+                                 "budget": 30000.0, "red_packet": None, "name": "referral"}},
+        "basket": {"bundles": [{"take_rate": 0.15, "value_uplift": 0.25, "margin": None}], "payment_reminders": True},
+    }
+    actions = {row[0]: row[2] for row in policy_rows(policies, "none")}
+    assert actions["none (control)"] == "no marketing"
+    assert actions["search"] == "ads: search ¥4,000 a day"
+    assert actions["friends"] == ("D-7 10:00 referral by sms · everyone reachable · 6% share, 3 friends each; reward "
+                                  "¥10 inviter / ¥15 invitee, paid on the first order, budget ¥30,000")
+    assert actions["basket"] == "bundle: 15% of orders add 25% of their value\npayment reminders on"
