@@ -81,6 +81,7 @@ def test_a_value_that_rounds_to_zero_has_no_sign():
     assert fmt_value(-0.02, "mean", signed=True) == "-0.02"
     assert fmt_percent(-0.004) == "0%" and fmt_percent(-0.0004, 1) == "0.0%" and fmt_percent(0.012, 1) == "+1.2%"
     assert format_value(-0.001, "gmv", signed=True) == "¥0.00"
+    assert format_value(0.0, "marketing_spend") == "¥0" and format_value(0.5, "marketing_spend") == "¥0.50"
     assert format_value(-0.00001, "repurchase_rate", signed=True) == "0.00 pt"
 
 

@@ -76,7 +76,7 @@ def format_value(value: float, metric: str, signed: bool = False) -> str:
     money = metric in MONEY
     if is_count(metric) and not money:
         text = fmt_count(abs(value))
-    elif abs(value) >= 100:
+    elif value == 0 or abs(value) >= 100:  # nothing spent is ¥0, not ¥0.00
         text = f"{abs(value):,.0f}"
     else:  # other small numbers read better without trailing zeros; money keeps its fen
         text = f"{abs(value):,.2f}" if money else f"{abs(value):,.2f}".rstrip("0").rstrip(".")
