@@ -103,7 +103,8 @@ def note_missing(run: RunContents) -> str:
     """A line listing run-folder files the report does not show, so nothing is silently skipped."""
     shown = {"scenario.yaml", "manifest.json", "report.html"} | {f"{n}.parquet" for n in
                                                                   ("replications", "daily", "hourly", "channels",
-                                                                   "coupons", "repurchase", "operations_hourly")}
+                                                                   "coupons", "repurchase", "operations_hourly",
+                                                                   "ads")}
     shown |= {f"{n}.csv" for n in run.csvs} | {p.name for p in run.images}
     rest = sorted(p.name for p in Path(run.path).iterdir()
                   if p.is_file() and p.name not in shown and not p.name.startswith("."))

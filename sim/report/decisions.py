@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.report.console import fmt_count, is_count, unsigned_zero
+from sim import vocabulary
 from sim.report.contents import RunContents
 
 METRICS = ("orders", "gmv", "gross_profit", "net_profit", "repurchase_rate", "marketing_spend")
@@ -28,6 +29,9 @@ NAMES = {
     "churned": ("customers churned", "流失客户"), "opt_outs": ("opt-outs", "退订"),
     "incremental_gmv": ("incremental GMV over the holdout", "增量成交额"),
     "roms": ("ROMS: incremental GMV per ¥ spent", "营销回报"),
+    "new_buyers": ("new buyers", "新客"), "paid_first_orders": ("first orders from ads", "广告新客首单"),
+    "ad_spend": ("ad spend", "广告费用"), "referred_buyers": ("referred buyers", "推荐新客"),
+    "referral_cost": ("referral cost", "推荐成本"),
 }
 
 
@@ -73,7 +77,7 @@ def format_value(value: float, metric: str, signed: bool = False) -> str:
     sign = "+" if signed else ""
     if metric.endswith("rate") or metric.endswith("share"):
         return unsigned_zero(f"{value * 100:{sign}.2f}") + (" pt" if signed else " %")
-    money = metric in MONEY
+    money = metric in MONEY or vocabulary.metric(metric).unit == "yuan"
     if is_count(metric) and not money:
         text = fmt_count(abs(value))
     elif value == 0 or abs(value) >= 100:  # nothing spent is ¥0, not ¥0.00

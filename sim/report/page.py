@@ -16,9 +16,9 @@ from sim.report.charts import policy_colors
 from sim.report.fonts import has_cjk
 from sim.report.contents import NotARunFolder, RunContents, read_run_contents
 from sim.report.scenario_brief import scenario_section
-from sim.report.sections import (coupons_section, daily_section, decision_section, distributions_section,
-                                 event_hours_section, funnel_section, headline_section, repurchase_section,
-                                 sweep_section)
+from sim.report.sections import (ads_section, coupons_section, daily_section, decision_section,
+                                 distributions_section, event_hours_section, funnel_section, headline_section,
+                                 repurchase_section, sweep_section)
 from sim.simulation import backends
 from sim.simulation.backends import default_workers
 from sim.store import INCOMPLETE  # the report is written just before the folder is renamed
@@ -27,7 +27,7 @@ __all__ = ["REPORT_FILE", "NotARunFolder", "build_report", "write_report"]
 
 SECTIONS: tuple[Callable, ...] = (
     headline_section, decision_section, distributions_section, daily_section, event_hours_section,
-    funnel_section, repurchase_section, coupons_section,
+    funnel_section, repurchase_section, coupons_section, ads_section,
 )
 
 

@@ -17,6 +17,8 @@ from sim.report.scenario_brief import day_label
 
 HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase_rate", "marketing_spend",
             "incremental_gmv", "roms", "churned")
+ACQUISITION = ("new_buyers", "paid_first_orders", "ad_spend", "referred_buyers", "referral_cost")
+"""Headline rows of paid traffic and referrals, shown when some policy has any."""
 
 
 def headline_section(run: RunContents, colors: dict[str, str]) -> Section | None:
@@ -24,6 +26,7 @@ def headline_section(run: RunContents, colors: dict[str, str]) -> Section | None
     summary.csv, else computed (with SciPy's t quantile)."""
     reps = run.replications
     metrics = tuple(m for m in HEADLINE if m in reps and reps[m].notna().any())
+    metrics += tuple(m for m in ACQUISITION if m in reps and (reps[m].fillna(0) != 0).any())
     if not metrics:
         return None
     summary = run.csvs.get("summary")
@@ -212,6 +215,29 @@ def coupons_section(run: RunContents, colors: dict[str, str]) -> Section | None:
             + table(["policy", "coupon", "issued", "redeemed", "redemption rate", "cost", "cost per redemption"],
                     rows, ["", "", "num", "num", "num", "num", "num"]))
     return Section("coupons", "Coupons 优惠券", body)
+
+
+def ads_section(run: RunContents, colors: dict[str, str]) -> Section | None:
+    """Each ad channel a policy pays for: spend, paid visitors, their first orders and GMV, mean per
+    replication, with the cost of a new customer and the return on the spend."""
+    ads = run.table("ads")
+    if ads is None or not {"policy", "channel", "spend", "visitors", "first_orders", "gmv"} <= set(ads.columns):
+        return None
+    mean = ads.assign(policy=ads["policy"].astype(str)).groupby(["policy", "channel"], sort=False)[
+        ["spend", "visitors", "first_orders", "gmv"]].mean()
+    mean = mean[(mean["spend"] > 0) | (mean["visitors"] > 0)]
+    if mean.empty:
+        return None
+    rows = [[p, channel, format_value(r.spend, "ad_spend"), f"{r.visitors:,.0f}", f"{r.first_orders:,.0f}",
+             format_value(r.spend / r.first_orders, "ad_spend") if r.first_orders else "–",
+             format_value(r.gmv, "gmv"), f"{r.gmv / r.spend:.2f}" if r.spend else "–"]
+            for (p, channel), r in zip(mean.index, mean.itertuples())]
+    body = (paragraph("Mean per replication over the calendar (ads.parquet). First orders are paid visitors' "
+                      "first purchases, each a new customer; GMV is what those new customers paid in the "
+                      "calendar; ROAS is that GMV per yuan of spend.", "note")
+            + table(["policy", "channel", "spend", "paid visitors", "first orders", "cost per new customer",
+                     "GMV", "ROAS"], rows, ["", "", "num", "num", "num", "num", "num", "num"]))
+    return Section("ads", "Paid traffic 付费流量", body)
 
 
 def sweep_section(run: RunContents, colors: dict[str, str]) -> Section | None:

@@ -6,6 +6,7 @@ import base64
 import io
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -191,3 +192,24 @@ def test_the_policy_brief_names_ads_referrals_bundles_and_reminders():
     assert actions["friends"] == ("D-7 10:00 referral by sms · everyone reachable · 6% share, 3 friends each; reward "
                                   "¥10 inviter / ¥15 invitee, paid on the first order, budget ¥30,000")
     assert actions["basket"] == "bundle: 15% of orders add 25% of their value\npayment reminders on"
+
+
+def test_paid_traffic_has_its_section_and_headline_rows(tmp_path):
+    """Each channel a policy pays for: spend, paid visitors, first orders and what a new customer
+    cost, as the ads table has them; policies without ads get no row, and ads.parquet is not
+    listed as left out."""
+    from sim.config.variants import derive
+
+    scenario = sim.load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "ad_budget_split.yaml")
+    folder = sim.run(derive(scenario, {"population": {"size": 3000}}, "a small base"), replications=2).write(tmp_path)
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert 'id="ads"' in page and "Also in the folder" not in page
+    ads = pd.read_parquet(folder / "ads.parquet")
+    paying = ads[ads["spend"] > 0].groupby(["policy", "channel"], sort=False)[["spend", "first_orders"]].mean()
+    body = page[page.index('id="ads"'):]
+    body = body[:body.index("</section>")]
+    rows = re.findall(r"<tr[^>]*><td>([^<]*)</td><td>([^<]*)</td>", body)
+    assert [tuple(r) for r in rows] == list(paying.index)
+    r = paying.loc[("search_only", "search")]
+    assert f"¥{r.spend / r.first_orders:,.2f}" in body
+    assert "first orders from ads" in page and "ad spend" in page
