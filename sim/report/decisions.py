@@ -106,4 +106,6 @@ def verdict(r, comparisons: int) -> str:
         return f"{r.decision.capitalize()}: {direction} {name} ({change}); the difference {holds}."
     if r.decision in ("non-inferior", "inferior"):
         return f"{r.decision.capitalize()} on {name} ({change})."
+    if diff == 0 and float(r.ci_low) == 0 and float(r.ci_high) == 0:
+        return f"The same {name} in every replication: the policy does not touch it."
     return f"No detectable difference in {name} ({change}) once p is adjusted for the {comparisons} comparisons."

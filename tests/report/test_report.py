@@ -213,3 +213,17 @@ def test_paid_traffic_has_its_section_and_headline_rows(tmp_path):
     r = paying.loc[("search_only", "search")]
     assert f"¥{r.spend / r.first_orders:,.2f}" in body
     assert "first orders from ads" in page and "ad spend" in page
+
+
+def test_a_metric_the_policy_never_touches_says_so():
+    """With common random numbers an untouched metric is equal in every replication: the verdict
+    says so rather than 'no detectable difference'."""
+    from types import SimpleNamespace
+
+    from sim.report.decisions import verdict
+
+    same = SimpleNamespace(metric="repurchase_rate", difference=0.0, lift=0.0, decision="none detected",
+                           ci_low=0.0, ci_high=0.0)
+    assert verdict(same, 24) == "The same repurchase rate in every replication: the policy does not touch it."
+    close = SimpleNamespace(**{**vars(same), "ci_low": -0.001, "ci_high": 0.001})
+    assert verdict(close, 24).startswith("No detectable difference in repurchase rate")
