@@ -83,6 +83,7 @@ def test_a_value_that_rounds_to_zero_has_no_sign():
     assert format_value(-0.001, "gmv", signed=True) == "¥0.00"
     assert format_value(0.0, "marketing_spend") == "¥0" and format_value(0.5, "marketing_spend") == "¥0.50"
     assert format_value(-0.00001, "repurchase_rate", signed=True) == "0.00 pt"
+    assert format_value(-0.0067, "repurchase_rate", signed=True) == "−0.67 pt"  # the minus of the money cells
 
 
 def test_counts_print_without_spurious_decimals():

@@ -76,7 +76,7 @@ def format_value(value: float, metric: str, signed: bool = False) -> str:
         return "–"
     sign = "+" if signed else ""
     if metric.endswith("rate") or metric.endswith("share"):
-        return unsigned_zero(f"{value * 100:{sign}.2f}") + (" pt" if signed else " %")
+        return unsigned_zero(f"{value * 100:{sign}.2f}").replace("-", "−") + (" pt" if signed else " %")
     money = metric in MONEY or vocabulary.metric(metric).unit == "yuan"
     if is_count(metric) and not money:
         text = fmt_count(abs(value))
