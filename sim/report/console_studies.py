@@ -7,6 +7,7 @@ it to the `rich.console.Console` it is given.
 from __future__ import annotations
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 
 from sim.report.console import fmt, fmt_count, fmt_percent, fmt_setting, fmt_value, is_count
@@ -45,8 +46,8 @@ def print_calibration(out: Console, result, err: Console | None = None) -> None:
         if t.seasonal is not None:
             windows = "; ".join(w.label(t.calibration_end) for w in t.seasonal.season)
             how = "fitted on the holdout, a backcast" if t.seasonal.fitted else "set"
-            out.print(f"  with season {windows} ({how}): {t.seasonal.holdout_mean:,.0f} "
-                      f"({fmt_percent(t.error_seasonal, 1)}).")
+            out.print(Padding(f"with season {windows} ({how}): {t.seasonal.holdout_mean:,.0f} "
+                              f"({fmt_percent(t.error_seasonal, 1)}).", (0, 0, 0, 2), expand=False))
     for note in result.warnings:
         (err or out).print(f"[bold yellow]warning:[/] {note}", highlight=False, soft_wrap=True)
     out.print(f"Wrote {', '.join(result.files)} to [bold]{result.out_dir}[/]")
