@@ -80,7 +80,8 @@ def programme_text(p: dict) -> str:
 
 
 def referral_text(r: dict) -> str:
-    """'D-7 10:00 referral by sms · everyone reachable · 6% share, 3 friends each; reward ¥10 / ¥15 ...'."""
+    """'D-7 10:00 referral by sms · everyone reachable · 6% share, 3 friends each; reward ¥10 inviter /
+    ¥15 invitee, paid on the first order, budget ¥30,000'."""
     when = f"{day_label(int(r.get('day', 0)))} {int(r.get('hour', 10)):02d}:00"
     reward = r.get("reward") or {}
     offer = (f"{float(r.get('share_rate', 0)):.0%} share, {float(r.get('invitees_per_share', 0)):g} friends each; "
