@@ -18,6 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator, NullFormatter
 
+from sim.report.console import short_names
 from sim.report.fonts import chart_style, label
 from sim.report.ticks import COUNT, LOG_COUNT, PERCENT, YUAN, share
 
@@ -305,11 +306,12 @@ def sweep_grid(grid: pd.DataFrame, x: str, facets: Sequence[str], colors: dict[s
     `grid` has the swept columns, policy, mean, ci_low, ci_high (sweep.csv).
     """
     groups = list(grid.groupby(list(facets), sort=True)) if facets else [((), grid)]
+    names = short_names(list(facets))  # intensity.0, not a bare list index
     cols = min(len(groups), 3)
     rows = int(np.ceil(len(groups) / cols))
     with chart_style():
-        fig = Figure(figsize=(4.6 * cols, 3.5 * rows + 0.6))
-        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+        fig = Figure(figsize=(max(4.6 * cols, 7.5), 3.5 * rows + 0.6))  # the title fits one panel too
+        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False, sharey=True)).ravel()  # panels compare
         for ax, (key, g) in zip(axes, groups):
             key = key if isinstance(key, tuple) else (key,)
             for k, (p, line) in enumerate(g.groupby("policy", sort=False)):
@@ -317,9 +319,10 @@ def sweep_grid(grid: pd.DataFrame, x: str, facets: Sequence[str], colors: dict[s
                 xs = line[x].to_numpy(float) + (k - 1) * 0.01 * (np.ptp(line[x].to_numpy(float)) or 1.0)
                 ax.errorbar(xs, line["mean"], yerr=[line["mean"] - line["ci_low"], line["ci_high"] - line["mean"]],
                             color=colors.get(str(p), CONTROL_COLOR), marker="o", capsize=3, label=str(p))
-            ax.set_title(", ".join(f"{f.split('.')[-1]} = {v:g}" if isinstance(v, (int, float)) else f"{f} = {v}"
+            ax.set_title(", ".join(f"{names[f]} = {v:g}" if isinstance(v, (int, float)) else f"{names[f]} = {v}"
                                    for f, v in zip(facets, key)), fontsize=9)
             ax.set_xlabel(x)
+            ax.xaxis.set_major_locator(MaxNLocator(5))
             ax.yaxis.set_major_formatter(YUAN)
             ax.legend(fontsize=8)
         axes[0].set_ylabel(ylabel)
