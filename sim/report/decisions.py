@@ -11,15 +11,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.report.console import fmt_count, is_count, unsigned_zero
 from sim import vocabulary
+from sim.report.console import fmt_count, is_count, unsigned_zero
 from sim.report.contents import RunContents
 
 METRICS = ("orders", "gmv", "gross_profit", "net_profit", "repurchase_rate", "marketing_spend")
 """Compared when present in the replications table, in this order."""
 
-MONEY = {"gmv", "gross_profit", "net_profit", "marketing_spend", "message_cost", "coupon_cost",
-         "discount_cost", "aov", "incremental_gmv", "incremental_net_profit", "cost"}
 
 NAMES = {
     "orders": ("orders", "订单数"), "gmv": ("GMV", "成交额"), "gross_profit": ("gross profit", "毛利"),
@@ -70,14 +68,15 @@ def _compute(run: RunContents, alpha: float) -> pd.DataFrame:
 
 
 def format_value(value: float, metric: str, signed: bool = False) -> str:
-    """Money as ¥ with thousands separators, rates in % (points when signed), counts as
-    `fmt_count` (one decimal at most), other numbers plain; a value that rounds to zero has no sign."""
+    """Money (a metric in yuan, by `sim.vocabulary`) as ¥ with thousands separators, rates in %
+    (points when signed), counts as `fmt_count` (one decimal at most), other numbers plain; a value
+    that rounds to zero has no sign."""
     if value is None or not math.isfinite(value):
         return "–"
     sign = "+" if signed else ""
     if metric.endswith("rate") or metric.endswith("share"):
         return unsigned_zero(f"{value * 100:{sign}.2f}").replace("-", "−") + (" pt" if signed else " %")
-    money = metric in MONEY or vocabulary.metric(metric).unit == "yuan"
+    money = vocabulary.metric(metric).unit == "yuan"
     if is_count(metric) and not money:
         text = fmt_count(abs(value))
     elif value == 0 or abs(value) >= 100:  # nothing spent is ¥0, not ¥0.00

@@ -207,8 +207,8 @@ def coupons_section(run: RunContents, colors: dict[str, str]) -> Section | None:
     c = per_coupon(c.assign(policy=c["policy"].astype(str)))
     mean = c.groupby(["policy", "coupon"], sort=False)[["issued", "redeemed", "cost"]].mean()
     rows = [[p, name, f"{r.issued:,.0f}", f"{r.redeemed:,.0f}",
-             f"{r.redeemed / r.issued:.2%}" if r.issued else "–", format_value(r.cost, "cost"),
-             format_value(r.cost / r.redeemed, "cost") if r.redeemed else "–"]
+             f"{r.redeemed / r.issued:.2%}" if r.issued else "–", format_value(r.cost, "coupon_cost"),
+             format_value(r.cost / r.redeemed, "coupon_cost") if r.redeemed else "–"]
             for (p, name), r in zip(mean.index, mean.itertuples())]
     body = (image(charts.coupons(c, colors), "Coupon redemption and cost",
                   text("Mean per replication. Cost is the discount given on redeemed coupons."))
