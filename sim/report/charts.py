@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator, NullFormatter
 
-from sim.report.console import short_names
+from sim.report.console import fmt_setting, short_names
 from sim.report.fonts import chart_style, label
 from sim.report.ticks import COUNT, LOG_COUNT, PERCENT, YUAN, share
 
@@ -319,8 +319,7 @@ def sweep_grid(grid: pd.DataFrame, x: str, facets: Sequence[str], colors: dict[s
                 xs = line[x].to_numpy(float) + (k - 1) * 0.01 * (np.ptp(line[x].to_numpy(float)) or 1.0)
                 ax.errorbar(xs, line["mean"], yerr=[line["mean"] - line["ci_low"], line["ci_high"] - line["mean"]],
                             color=colors.get(str(p), CONTROL_COLOR), marker="o", capsize=3, label=str(p))
-            ax.set_title(", ".join(f"{names[f]} = {v:g}" if isinstance(v, (int, float)) else f"{names[f]} = {v}"
-                                   for f, v in zip(facets, key)), fontsize=9)
+            ax.set_title(", ".join(f"{names[f]} = {fmt_setting(v)}" for f, v in zip(facets, key)), fontsize=9)
             ax.set_xlabel(x)
             ax.xaxis.set_major_locator(MaxNLocator(5))
             ax.yaxis.set_major_formatter(YUAN)
