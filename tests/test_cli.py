@@ -76,6 +76,7 @@ def test_a_value_that_rounds_to_zero_has_no_sign():
 
     assert fmt(-0.00001) == "0.0000" and fmt(-0.004) == "-0.0040"
     assert fmt_value(-0.001, "mean", signed=True) == "0.00"
+    assert fmt(0.0) == "0" and fmt_value(0.0, "mean") == "0" and fmt_value(0.0, "mean", signed=True) == "0"  # none spent
     assert fmt_value(-0.00001, "proportion", signed=True) == "0.00 pt"
     assert fmt_value(-0.00001, "proportion", True, False) == "0.00"
     assert fmt_value(-0.02, "mean", signed=True) == "-0.02"

@@ -87,9 +87,12 @@ def unsigned_zero(text: str) -> str:
 
 
 def fmt(value: float) -> str:
-    """A number for a table: 4 decimals below 1, 2 below 100, thousands separators above; NaN is '-'."""
+    """A number for a table: 4 decimals below 1, 2 below 100, thousands separators above; NaN is '-'
+    and nothing at all is 0 (not 0.00)."""
     if value != value:  # NaN
         return "-"
+    if value == 0:
+        return "0"
     if abs(value) < 1 and value != 0:
         return unsigned_zero(f"{value:.4f}")
     return unsigned_zero(f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}")
@@ -140,7 +143,7 @@ def fmt_value(value: float, kind: str, signed: bool = False, unit: bool = True, 
         return f"{value / 1e6:{sign}.2f}M" if abs(value) >= 1e6 else f"{value / 1e3:{sign}.1f}k"
     if kind == "count":
         return fmt_count(value, signed, like)
-    return unsigned_zero(f"{value:{sign},.2f}" if max(abs(value), like) < 1000 else f"{value:{sign},.0f}")
+    return unsigned_zero(f"{value:{sign},.2f}" if value and max(abs(value), like) < 1000 else f"{value:{sign},.0f}")
 
 
 def fmt_decision(text: str) -> str:
