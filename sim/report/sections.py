@@ -18,7 +18,8 @@ from sim.report.scenario_brief import day_label
 HEADLINE = ("orders", "buyers", "gmv", "gross_profit", "net_profit", "repurchase_rate", "marketing_spend",
             "incremental_gmv", "roms", "churned")
 ACQUISITION = ("new_buyers", "paid_first_orders", "ad_spend", "referred_buyers", "referral_cost")
-"""Headline rows of paid traffic and referrals, shown when some policy has any."""
+"""Headline rows of paid traffic and referrals, shown when some policy buys ads or runs a referral
+(new buyers, whom every run has, then show what they added)."""
 
 
 def headline_section(run: RunContents, colors: dict[str, str]) -> Section | None:
@@ -26,7 +27,8 @@ def headline_section(run: RunContents, colors: dict[str, str]) -> Section | None
     summary.csv, else computed (with SciPy's t quantile)."""
     reps = run.replications
     metrics = tuple(m for m in HEADLINE if m in reps and reps[m].notna().any())
-    metrics += tuple(m for m in ACQUISITION if m in reps and (reps[m].fillna(0) != 0).any())
+    if any(m in reps and (reps[m].fillna(0) != 0).any() for m in ACQUISITION[1:]):
+        metrics += tuple(m for m in ACQUISITION if m in reps)
     if not metrics:
         return None
     summary = run.csvs.get("summary")

@@ -213,6 +213,10 @@ def test_paid_traffic_has_its_section_and_headline_rows(tmp_path):
     r = paying.loc[("search_only", "search")]
     assert f"¥{r.spend / r.first_orders:,.2f}" in body
     assert "first orders from ads" in page and "ad spend" in page
+    # a run without ads or referrals keeps its headline as it was
+    plain = sim.run(derive(scenario, {"population": {"size": 3000}, "policies": {"no_ads": {}}}, "no ads"),
+                    replications=2).write(tmp_path / "plain")
+    assert "new buyers" not in (plain / "report.html").read_text(encoding="utf-8")
 
 
 def test_a_metric_the_policy_never_touches_says_so():
